@@ -1,0 +1,85 @@
+"""Items that travel from the spider through the pipelines to the archive."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from w3lib.url import canonicalize_url
+
+# How the encoding stage decided the charset of a page.
+ENCODING_SOURCES = ("bom", "header", "meta", "detected", "fallback")
+
+# Why a pipeline drops an item on purpose (anything else is a bug and raises).
+DROP_REASONS = ("not_a_report", "spam_mirror", "no_main_text", "undecodable")
+
+# Where a failure happened; recorded with each row of the `failures` table.
+FAILURE_STAGES = ("download", "robots", "private_host", "spider", "pipeline", "storage")
+
+
+@dataclass
+class ReportPage:
+    """One captured page that may be a 年报; each pipeline stage fills its own block."""
+
+    # capture (spider)
+    url: str
+    spider: str = "reports"
+    fetched_at: str = ""            # UTC, ISO 8601
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)   # lower-cased names
+    body: bytes = b""
+    portal: str = ""                # portal name from the portal list
+    list_title: str = ""            # anchor text of the link that led here
+    referer: str = ""
+    # encoding stage
+    html: str = ""
+    encoding: str = ""              # codec used to decode body, e.g. "gb18030"
+    encoding_source: str = ""       # one of ENCODING_SOURCES
+    encoding_detail: dict[str, Any] = field(default_factory=dict)  # header/meta/detected/used/replacements
+    # extraction stage
+    content_html: str = ""          # the main-content container, as HTML
+    text: str = ""                  # cleaned text, one paragraph or table row a line
+    tables: list[dict[str, Any]] = field(default_factory=list)     # cell grids, see pipelines.tables
+    extractor: str = ""             # which container or extractor produced the text
+    # spam stage
+    spam_mirror: bool = False
+    spam_evidence: list[str] = field(default_factory=list)
+    spam_removed: list[dict[str, str]] = field(default_factory=list)  # audit: {"rule", "snippet"}
+    # metadata stage
+    title: str | None = None        # 标题
+    year: int | None = None         # 年度 (the year reported on)
+    index_no: str | None = None     # 索引号
+    publisher: str | None = None    # 发布机构
+    generated_date: str | None = None  # 生成日期, YYYY-MM-DD
+    publish_date: str | None = None    # 发布日期, YYYY-MM-DD
+    doc_no: str | None = None       # 文号 / 文件编号
+    topic: str | None = None        # 主题分类
+    site_id_code: str | None = None  # 网站标识码
+    metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from
+
+    @property
+    def report_id(self) -> str:
+        """Stable key of the report: digest of the canonical URL."""
+        return report_id_for(self.url)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+
+@dataclass
+class CrawlFailure:
+    """A page or request that could not be captured or processed, recorded in `failures`."""
+
+    url: str
+    stage: str                      # one of FAILURE_STAGES
+    reason: str                     # short machine-friendly reason, e.g. "http_500", "timeout"
+    detail: str = ""
+    spider: str = "reports"
+    portal: str = ""
+    at: str = ""                    # UTC, ISO 8601
+
+
+def report_id_for(url: str) -> str:
+    """First 16 hex digits of the sha256 of the canonical URL (fragments dropped)."""
+    return hashlib.sha256(canonicalize_url(url).encode("utf-8")).hexdigest()[:16]

@@ -39,10 +39,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateHostGuardMiddleware": 760,
 }
 
+# Spam comes off the DOM before the main text is chosen: hidden 暗链 and after-</html> junk must
+# never steer container selection (see pipelines/spam.py).
 ITEM_PIPELINES = {
     "pipelines.encoding.DecodePipeline": 100,
-    "pipelines.extraction.MainTextPipeline": 200,
-    "pipelines.spam.SpamStripPipeline": 300,
+    "pipelines.spam.SpamStripPipeline": 200,
+    "pipelines.extraction.MainTextPipeline": 300,
     "pipelines.metadata.MetadataPipeline": 400,
     "pipelines.storage.ArchivePipeline": 900,   # always last
 }

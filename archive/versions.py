@@ -1,0 +1,88 @@
+"""Archive writes: a capture, its report row and its text version land together or not at all."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from sqlite_utils import Database
+
+from crawler.items import CrawlFailure, ReportPage
+
+REPORT_FIELDS = (
+    "url", "portal", "title", "year", "index_no", "publisher", "generated_date", "publish_date",
+    "doc_no", "topic", "site_id_code", "text", "encoding", "extractor", "fetched_at",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def text_digest(text: str) -> str:
+    """sha256 of the cleaned text, the key that decides whether a report changed."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def to_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def record_capture(db: Database, page: ReportPage) -> str:
+    """Store the raw capture, upsert the report and add a version if its text changed; return report_id."""
+    report_id = page.report_id
+    digest = text_digest(page.text)
+    with db.atomic():
+        capture_id = insert_capture(db, page, report_id)
+        previous = next(db.query("select sha256, first_seen, last_changed from reports where report_id = ?",
+                                 [report_id]), None)
+        changed = previous is None or previous["sha256"] != digest
+        row = {field: getattr(page, field) for field in REPORT_FIELDS}
+        row.update(
+            report_id=report_id, sha256=digest, capture_id=capture_id,
+            tables=to_json(page.tables), metadata_sources=to_json(page.metadata_sources),
+            spam_removed=to_json(page.spam_removed),
+            first_seen=previous["first_seen"] if previous else page.fetched_at,
+            last_seen=page.fetched_at,
+            last_changed=page.fetched_at if changed else previous["last_changed"],
+        )
+        db["reports"].upsert(row, pk="report_id")
+        if changed:
+            db["versions"].insert(
+                {"report_id": report_id, "sha256": digest, "fetched_at": page.fetched_at,
+                 "text": page.text, "tables": row["tables"], "capture_id": capture_id},
+                ignore=True,  # a text seen before (A → B → A) keeps its first version row
+            )
+    return report_id
+
+
+def record_mirror(db: Database, page: ReportPage) -> None:
+    """Keep a spam mirror apart from genuine reports, flagged, with its evidence."""
+    with db.atomic():
+        capture_id = insert_capture(db, page, report_id=None)
+        db["spam_mirrors"].upsert(
+            {"url": page.url, "title": page.title, "text": page.text,
+             "evidence": to_json(page.spam_evidence), "spam_removed": to_json(page.spam_removed),
+             "fetched_at": page.fetched_at, "capture_id": capture_id},
+            pk="url",
+        )
+
+
+def record_failure(db: Database, failure: CrawlFailure) -> None:
+    with db.atomic():
+        db["failures"].insert({
+            "url": failure.url, "stage": failure.stage, "reason": failure.reason,
+            "detail": failure.detail[:2000], "spider": failure.spider, "portal": failure.portal,
+            "at": failure.at or utc_now(),
+        })
+
+
+def insert_capture(db: Database, page: ReportPage, report_id: str | None) -> int:
+    table = db["captures"].insert({
+        "url": page.url, "report_id": report_id, "status": page.status,
+        "headers": to_json(page.headers), "body": page.body,
+        "body_sha256": hashlib.sha256(page.body).hexdigest(), "fetched_at": page.fetched_at,
+        "encoding": page.encoding, "encoding_source": page.encoding_source,
+        "encoding_detail": to_json(page.encoding_detail),
+    })
+    return table.last_pk

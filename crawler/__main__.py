@@ -1,0 +1,4 @@
+"""`python -m crawler` runs the nianbao command line."""
+from crawler.cli import main
+
+main()

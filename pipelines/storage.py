@@ -1,0 +1,71 @@
+"""Store processed pages, spam mirrors and failures in the SQLite archive (always the last stage).
+
+Needs: every field of ReportPage.  Sets: nothing; writes rows through archive/ only, one transaction an item.
+Also records as failures the items other stages dropped or choked on, so nothing vanishes silently.
+"""
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+
+from archive.schema import open_archive
+from archive.versions import record_capture, record_failure, record_mirror, utc_now
+from crawler.items import CrawlFailure, ReportPage
+
+logger = logging.getLogger(__name__)
+
+
+class ArchivePipeline:
+    def __init__(self, db_path: str, stats):
+        self.db_path = db_path
+        self.stats = stats
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler.settings.get("NIANBAO_DB"), crawler.stats)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
+        return pipeline
+
+    def open_spider(self):
+        self.db = open_archive(self.db_path)
+        logger.info("Archive open at %s", self.db_path)
+
+    def close_spider(self):
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def process_item(self, item):
+        if isinstance(item, CrawlFailure):
+            self.store_failure(item)
+        elif isinstance(item, ReportPage) and item.spam_mirror:
+            record_mirror(self.db, item)
+            self.stats.inc_value("nianbao/storage/spam_mirror")
+            logger.warning("Spam mirror kept apart, not as a report: %s (%s)", item.url,
+                           "; ".join(item.spam_evidence))
+        elif isinstance(item, ReportPage):
+            record_capture(self.db, item)
+            self.stats.inc_value("nianbao/storage/report")
+        return item
+
+    def store_failure(self, failure: CrawlFailure) -> None:
+        record_failure(self.db, failure)
+        self.stats.inc_value(f"nianbao/failure/{failure.reason}")
+
+    def item_dropped(self, item, response, exception, spider=None):
+        if isinstance(item, ReportPage) and self.db is not None:
+            self.store_failure(failure_for(item, "pipeline", str(exception), ""))
+
+    def item_error(self, item, response, spider=None, failure=None):
+        if isinstance(item, ReportPage) and self.db is not None:
+            error = failure.value if failure is not None else None
+            logger.error("Pipeline error on %s: %r", item.url, error)
+            self.store_failure(failure_for(item, "pipeline", type(error).__name__, repr(error)))
+
+
+def failure_for(item: ReportPage, stage: str, reason: str, detail: str) -> CrawlFailure:
+    return CrawlFailure(url=item.url, stage=stage, reason=reason, detail=detail, spider=item.spider,
+                        portal=item.portal, at=utc_now())

@@ -1,0 +1,242 @@
+"""Serve the sample government portal (crawler/sample_portal/) on 127.0.0.1, with named failure routes.
+
+Files go out as stored bytes; Content-Type comes from the site's _headers.json or the extension
+(.html gets plain "text/html", no charset, so the decoder has to read <meta> or sniff). Routes under
+/_fail/ are answered by the server itself: 500, 404, slow?seconds=N, redirect-loop, truncated,
+huge?mb=N, binary, gbk-as-utf8. Example: python -m crawler.portal_server --port 8000
+"""
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import logging
+import math
+import mimetypes
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_PORTAL = Path(__file__).resolve().parent / "sample_portal"
+HIDDEN_FILES = ("_headers.json", "EXPECTED.json", "README.md")   # site data, never served
+CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain", ".css": "text/css",
+                 ".js": "application/javascript", ".json": "application/json"}
+MAX_SLOW_SECONDS = 30.0
+MAX_HUGE_MB = 256
+CHUNK = 64 * 1024
+NOT_FOUND_PAGE = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>404</title></head>" \
+                 "<body><p>您访问的页面不存在或已被删除。</p></body></html>".encode("utf-8")
+GBK_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>示例县2024年政府信息公开工作年度报告</title>"
+            "</head><body><div class=\"TRS_Editor\"><p>本报告所列数据的统计期限自2024年1月1日起至2024年12月31日止。"
+            "</p></div></body></html>").encode("gbk")
+TRUNCATED_PAGE = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>政府信息公开年报</title></head><body>"
+                  + "<p>本报告所列数据的统计期限自2024年1月1日起至2024年12月31日止。</p>" * 40).encode("utf-8")
+PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + bytes(range(256))
+
+
+def load_headers(root: Path) -> dict[str, dict[str, str]]:
+    """Per-path response headers from root/_headers.json ({} when there is none)."""
+    path = root / "_headers.json"
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def resolve_file(root: Path, url_path: str) -> Path | None:
+    """The file a URL path names under root (directories serve index.html), or None."""
+    parts = [p for p in unquote(url_path).split("/") if p]
+    if any(p in (".", "..") or "\\" in p or "\x00" in p for p in parts) or (parts and parts[-1] in HIDDEN_FILES):
+        return None
+    target = root.joinpath(*parts)
+    try:
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+    except OSError:                          # e.g. a name too long for the file system
+        return None
+
+
+def content_type(path: Path, url_path: str, headers: dict[str, dict[str, str]]) -> str:
+    declared = headers.get(url_path, {}).get("Content-Type")
+    if declared:
+        return declared
+    return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def query_number(query: str, name: str, default: float, cap: float) -> float:
+    """A non-negative number from the query string, defaulted when absent or bad, capped at cap."""
+    try:
+        value = float(parse_qs(query).get(name, [default])[0])
+    except ValueError:
+        value = default
+    return default if math.isnan(value) else min(max(value, 0.0), cap)
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:                       # a host name: never resolved, never bound
+        return False
+    return address.version == 4 and address.is_loopback   # ThreadingHTTPServer binds IPv4 only
+
+
+class PortalHandler(BaseHTTPRequestHandler):
+    """Static files plus the /_fail/ routes; the owning PortalServer is self.server.portal."""
+
+    server_version = "nianbao-sample-portal/1.0"
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.serve(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self.serve(send_body=False)
+
+    def serve(self, send_body: bool) -> None:
+        url = urlsplit(self.path)
+        self.server.portal.record(self.path)
+        if url.path.startswith("/_fail/"):
+            return self.fail_route(url.path[len("/_fail/"):], url.query, send_body)
+        portal = self.server.portal
+        path = resolve_file(portal.root, url.path)
+        if path is None:
+            return self.reply(404, "text/html; charset=utf-8", NOT_FOUND_PAGE, send_body)
+        self.reply(200, content_type(path, url.path, portal.headers), path.read_bytes(), send_body)
+
+    def fail_route(self, route: str, query: str, send_body: bool) -> None:
+        name = route.split("/", 1)[0]
+        if name in ("500", "404"):
+            return self.reply(int(name), "text/html; charset=utf-8", b"<html><body>error</body></html>", send_body)
+        if name == "slow":
+            self.server.portal.stopping.wait(query_number(query, "seconds", 5, MAX_SLOW_SECONDS))
+            return self.reply(200, "text/html; charset=utf-8", b"<html><body>slow</body></html>", send_body)
+        if name == "redirect-loop":
+            return self.reply(302, "text/html", b"", send_body, extra={"Location": "/_fail/redirect-loop"})
+        if name == "truncated":
+            return self.send_truncated(send_body)
+        if name == "huge":
+            return self.send_huge(int(query_number(query, "mb", 10, MAX_HUGE_MB) * 1024 * 1024), send_body)
+        if name == "binary":
+            return self.reply(200, "text/html", PDF_BYTES, send_body)
+        if name == "gbk-as-utf8":
+            return self.reply(200, "text/html; charset=utf-8", GBK_PAGE, send_body)
+        self.reply(404, "text/html; charset=utf-8", NOT_FOUND_PAGE, send_body)
+
+    def reply(self, status: int, ctype: str, body: bytes, send_body: bool, extra: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def send_truncated(self, send_body: bool) -> None:
+        """Announce 4 KiB more than is sent, then close: the client sees a cut-off body."""
+        body = TRUNCATED_PAGE[:2048] if send_body else b""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body) + 4096))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def send_huge(self, size: int, send_body: bool) -> None:
+        """Stream size bytes of ever deeper nested <div> tags (the client may hang up early)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = (b"<div><p>\xe7\xa4\xba\xe4\xbe\x8b</p>" * (CHUNK // 19 + 1))[:CHUNK]   # "<div><p>示例</p>"
+        sent = 0
+        try:
+            while send_body and sent < size and not self.server.portal.stopping.is_set():
+                piece = chunk[:size - sent]
+                self.wfile.write(piece)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            logger.debug("Client hung up after %s of %s bytes on %s", sent, size, self.path)
+        self.close_connection = True
+
+    def log_message(self, format: str, *args) -> None:   # noqa: A002 - BaseHTTPRequestHandler's signature
+        logger.debug("%s %s", self.address_string(), format % args)
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """Clients that hang up mid-request are normal here (huge, slow, crawler timeouts): log, don't print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        logger.debug("Request from %s ended with an error", client_address, exc_info=True)
+
+
+class PortalServer:
+    """The sample portal on a daemon thread; a context manager. `.url` is like http://127.0.0.1:PORT."""
+
+    def __init__(self, root: Path = SAMPLE_PORTAL, host: str = "127.0.0.1", port: int = 0):
+        if not is_loopback(host):
+            raise ValueError(f"the sample portal only binds loopback addresses, not {host}")
+        self.root, self.host, self.port = Path(root), host, port
+        self.headers = load_headers(self.root)
+        self.requested: list[str] = []       # every request path (with query), in arrival order
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._httpd: QuietHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def record(self, path: str) -> None:
+        with self._lock:
+            self.requested.append(path)
+
+    def start(self) -> None:
+        self.stopping.clear()
+        self._httpd = QuietHTTPServer((self.host, self.port), PortalHandler)
+        self._httpd.portal = self
+        self.port = self._httpd.server_address[1]
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sample-portal", daemon=True)
+        self._thread.start()
+        logger.info("Sample portal at %s/index.html serving %s", self.url, self.root)
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self.stopping.set()                  # wakes /_fail/slow sleepers and ends /_fail/huge streams
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> "PortalServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the nianbao sample portal on 127.0.0.1 until Ctrl-C.")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--root", type=Path, default=SAMPLE_PORTAL)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    server = PortalServer(args.root, port=args.port)
+    server.start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -79,12 +79,17 @@ DEMO_SETTINGS = {
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", required=True, help="The URL the file was fetched from.")
 @click.option("--content-type", default=None, help='e.g. "text/html; charset=gbk" (default: by extension).')
-def extract(path, url, content_type):
+@click.option("-v", "--verbose", is_flag=True, help="Show the stages' warnings on stderr.")
+def extract(path, url, content_type, verbose):
     """Run the crawl's processing stages on one saved file and print one JSON object.
 
     Example: nianbao extract saved.html --url https://www.example.gov.cn/t20250120_1.html
     """
+    import logging
+
     from pipelines.extract_file import ExtractionError, extract_file
+
+    logging.basicConfig(level=logging.WARNING if verbose else logging.CRITICAL, format="%(message)s")
 
     try:
         body = path.read_bytes()

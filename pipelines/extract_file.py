@@ -18,6 +18,9 @@ RECORD_KEYS = (
 )
 
 
+DROP_EXPLANATIONS = {"undecodable": "the body is not text in any encoding we can read (undecodable)"}
+
+
 class ExtractionError(Exception):
     """The input cannot be read as a page at all (the message is one sentence for the user)."""
 
@@ -32,7 +35,7 @@ def extract_file(body: bytes, url: str, content_type: str | None) -> dict:
         page = process_page(page, processing_stages(get_project_settings()))
     except DropItem as drop:
         if str(drop) != "no_main_text":
-            raise ExtractionError(f"Cannot extract {url}: {drop}.") from drop
+            raise ExtractionError(f"Cannot extract {url}: {DROP_EXPLANATIONS.get(str(drop), drop)}.") from drop
     return page_record(page)
 
 

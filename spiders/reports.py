@@ -80,6 +80,12 @@ class ReportsSpider(scrapy.Spider):
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
         )
 
+    def closed(self, reason):
+        found = self.crawler.stats.get_value("nianbao/discovery/report_page", 0)
+        if not found:
+            self.logger.error("The %s spider found no report on %d portals (%s); see the failures table",
+                              self.name, len(self.portal_list), reason)
+
     def on_error(self, failure):
         request = failure.request
         stage, reason, detail = describe_failure(failure)

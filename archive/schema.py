@@ -53,6 +53,9 @@ def m001_reports_captures_failures(db: Database) -> None:
     db["failures"].create_index(["reason"])
 
 
+# New migrations go above this line, each a new named function; never edit an applied one.
+
+
 def open_archive(path: str | Path) -> Database:
     """Open (creating if needed) the archive at `path`: WAL mode, busy timeout, migrations applied."""
     path = Path(path)

@@ -24,7 +24,8 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-CONCURRENT_REQUESTS = 16
+# Many hosts at once (politeness is per host, below); thousands of portals make breadth the bottleneck.
+CONCURRENT_REQUESTS = 32
 # 集约化 platforms put hundreds of sites on one host: never more than 2 requests at a time per host.
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0

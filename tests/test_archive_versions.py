@@ -3,7 +3,7 @@ import sqlite3
 
 import pytest
 
-from archive.schema import open_archive
+from archive.schema import migrations, open_archive
 from archive.stats import summarise
 from archive.versions import record_capture, record_failure, record_mirror
 from crawler.items import CrawlFailure, ReportPage
@@ -22,10 +22,12 @@ def db(tmp_path):
     return open_archive(tmp_path / "a.db")
 
 
-def test_archive_uses_wal_and_records_migrations(db):
+def test_archive_uses_wal_and_records_every_migration_once(db):
     assert db.journal_mode == "wal"
-    assert [row["name"] for row in db.query("select name from _sqlite_migrations")] == [
-        "m001_reports_captures_failures"]
+    applied = [row["name"] for row in db.query("select name from _sqlite_migrations")]
+    # sqlite-utils applies pending migrations in name order, whatever order the file defines them in
+    assert applied == sorted(migration.name for migration in migrations._migrations)
+    assert applied[0] == "m001_reports_captures_failures" and migrations.pending(db) == []
 
 
 def test_recrawl_updates_the_row_instead_of_duplicating(db):

@@ -334,8 +334,13 @@ class MainTextPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item):
-        if not isinstance(item, ReportPage) or not item.html:
-            return item
+        if not isinstance(item, ReportPage) or not (item.html or item.encoding_source):
+            return item          # attachments skip decoding; their text comes from pipelines.extract_file
+        if not item.html.strip():
+            # tests/test_quality_floor.py::bom_only: a BOM alone decodes to "" and must not reach storage
+            logger.warning("No main text on %s (empty page)", item.url)
+            self.stats.inc_value("nianbao/extraction/empty_page")
+            raise DropItem("no_main_text")
         main, hits = extract_detailed(item.html, item.url)
         item.content_html, item.text, item.tables, item.extractor = (
             main.content_html, main.text, main.tables, main.extractor)

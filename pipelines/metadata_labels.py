@@ -1,16 +1,17 @@
 """Vocabularies of the metadata stage: field labels, page <meta> names, custom tags, title and date rules."""
 import re
 
-# Labels of each field, best first: when a page carries several, the earlier label wins.
+# Labels of each field, best first: when a page carries several, the earlier label wins. Traditional
+# forms (索引號, 發布機構) are for legitimate 繁體 renderings (tests/pages/corpus/donghu_2020_fanti_gov.html).
 # Matching ignores spaces inside a label ("索 引 号", "标　　题") and a trailing ：or :.
 FIELD_LABELS = {
-    "index_no": ("索引号", "信息索引号"),                                     # 索引号
+    "index_no": ("索引号", "信息索引号", "索引號"),                           # 索引号
     "publisher": ("发布机构", "发文机关", "发布单位", "信息来源", "来源",
-                  "责任部门"),  # tests/pages/metadata/wanzai_2022_metadata.html: 责任部门 only
+                  "责任部门", "發布機構", "發文機關"),  # tests/pages/metadata/wanzai_2022_metadata.html: 责任部门 only
     "generated_date": ("生成日期", "成文日期", "产生日期", "形成日期", "发文日期"),
-    "publish_date": ("发布日期", "公开日期", "发布时间"),
-    "doc_no": ("文号", "发文字号", "发布文号", "文件编号"),                   # 文号
-    "topic": ("主题分类", "信息分类", "组配分类", "分类"),
+    "publish_date": ("发布日期", "公开日期", "发布时间", "發布日期"),
+    "doc_no": ("文号", "发文字号", "发布文号", "文件编号", "文號", "文件編號"),   # 文号
+    "topic": ("主题分类", "信息分类", "组配分类", "分类", "主題分類"),
     "site_id_code": ("网站标识码",),
     "title": ("标题", "信息名称", "公文名称", "名称"),
 }
@@ -23,6 +24,7 @@ STOP_LABELS = (
     "承办单位", "协办单位", "浏览次数", "访问量", "字号", "分享到", "作者", "责任编辑", "联系电话", "文件下载",
     "时间",      # tests/pages/metadata/pingtan_2024_trs.html: "来源：平潭…办公室 时间：2025-03-10 15:35"
     "文章类型", "办文部门", "点击数", "阅读次数",
+    "公開方式", "公開範圍", "公開時限", "時效", "關鍵詞",   # 繁體 renderings
 )
 
 # Values that mean "none" on metadata blocks.
@@ -63,7 +65,9 @@ TEXT_YEAR_WORDS = ("年度报告", "年报", "信息公开", "政务公开", "�
 # A hyphen between digits ("2019-2020年") is not a separator.
 TITLE_SEPARATOR = re.compile(r"\s*[_|｜]\s*|\s+[-—–－]\s*|(?<!\d)[-—–－](?!\d)")
 # A site name after a plain space: realpages 20 "财政信息&nbsp;&nbsp;广东省人民政府门户网站".
-SITE_SUFFIX = re.compile(r"\s+\S*(?:门户网站|政府网站|人民政府|政府网)$")
+# The site name holds no separator: realpages 12 "…调整2007　年末…决议__2007年第23号国务院公报_中国政府网"
+# is a title with a full-width space, split at "_" (tests/pages/corpus/govcn_gongbao_2007.html).
+SITE_SUFFIX = re.compile(r"\s+[^\s_|｜]*(?:门户网站|政府网站|人民政府|政府网)$")
 
 # Years written with Chinese numerals: 二〇二四 (U+3007), 二○二四 (U+25CB), 二零二四, and O/0 look-alikes.
 CHINESE_DIGITS = {"〇": 0, "○": 0, "零": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4,

@@ -1,6 +1,6 @@
 """Statistics benchmark (run by hand): cells right / cells in the hand-read goldens, identities evaluated.
 
-Usage: python benchmarks/statistics.py
+Usage: python benchmarks/statistics_golden.py
 Renderings: the seeds' flattened text (002 through deannotate) and the sample portal's HTML through the
 real processing chain. PDF/DOCX renderings come with the attachments issue.
 """

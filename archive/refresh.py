@@ -1,0 +1,103 @@
+"""Archive side of a refresh: known reports with their validators, conditional headers, gone and seen marks, history.
+
+The spider's refresh mode (spiders/**) calls these; reports are never deleted, only marked gone.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlite_utils import Database
+
+
+class UnknownReport(LookupError):
+    """No report in the archive has this URL."""
+
+
+@dataclass(frozen=True)
+class KnownReport:
+    """A report to re-check, with the validators its last capture was served with."""
+
+    report_id: str
+    url: str
+    portal: str
+    sha256: str
+    last_seen: str
+    etag: str = ""
+    last_modified: str = ""
+    gone_at: str | None = None
+
+
+def validators(headers_json: str | None) -> tuple[str, str]:
+    """(ETag, Last-Modified) from a capture's JSON headers; ("", "") when absent or unreadable."""
+    try:
+        headers = json.loads(headers_json or "{}")
+    except ValueError:
+        return "", ""
+    if not isinstance(headers, dict):
+        return "", ""
+    lowered = {str(k).lower(): v for k, v in headers.items()}
+    return str(lowered.get("etag") or ""), str(lowered.get("last-modified") or "")
+
+
+def known_reports(db: Database, portal: str | None = None, include_gone: bool = False) -> Iterator[KnownReport]:
+    """Every archived report (of one portal), in URL order, with ETag/Last-Modified of its current capture."""
+    where = ["1 = 1"]
+    params: list = []
+    if portal:
+        where.append("r.portal = ?")
+        params.append(portal)
+    if not include_gone:
+        where.append("r.gone_at is null")
+    sql = (f"select r.report_id, r.url, r.portal, r.sha256, r.last_seen, r.gone_at, c.headers "
+           f"from reports r left join captures c on c.capture_id = r.capture_id "
+           f"where {' and '.join(where)} order by r.url")
+    for row in db.query(sql, params):
+        etag, last_modified = validators(row["headers"])
+        yield KnownReport(row["report_id"], row["url"], row["portal"] or "", row["sha256"] or "",
+                          row["last_seen"] or "", etag, last_modified, row["gone_at"])
+
+
+def conditional_headers(report: KnownReport) -> dict[str, str]:
+    """Request headers for a conditional GET: a 304 answer then costs no body and no new version."""
+    headers = {}
+    if report.etag:
+        headers["If-None-Match"] = report.etag
+    if report.last_modified:
+        headers["If-Modified-Since"] = report.last_modified
+    return headers
+
+
+def report_id_of(db: Database, url: str) -> str:
+    row = next(db.query("select report_id from reports where url = ?", [url]), None)
+    if row is None:
+        raise UnknownReport(url)
+    return row["report_id"]
+
+
+def mark_gone(db: Database, url: str, status: int | None, when: str) -> None:
+    """Record that a report disappeared (404/410, or dropped from its list: status None); never delete it.
+
+    The first sighting of the absence is kept: a report missing for three refreshes keeps its first gone_at.
+    """
+    report_id = report_id_of(db, url)
+    with db.atomic():
+        db.execute("update reports set gone_at = ?, gone_status = ? where report_id = ? and gone_at is null",
+                   [when, status, report_id])
+
+
+def mark_seen(db: Database, url: str, when: str) -> None:
+    """A re-check found the report unchanged (304 or same text): move last_seen, clear any gone mark."""
+    report_id = report_id_of(db, url)
+    with db.atomic():
+        db.execute("update reports set last_seen = max(coalesce(last_seen, ''), ?), gone_at = null, "
+                   "gone_status = null where report_id = ?", [when, report_id])
+
+
+def version_history(db: Database, url: str) -> list[dict]:
+    """Every distinct text of a report, oldest first: sha256, fetched_at, text, tables (parsed), capture_id."""
+    report_id = report_id_of(db, url)
+    rows = db.query("select sha256, fetched_at, text, tables, capture_id from versions where report_id = ? "
+                    "order by fetched_at, sha256", [report_id])
+    return [{**row, "tables": json.loads(row["tables"] or "[]")} for row in rows]

@@ -1,0 +1,81 @@
+"""Refresh groundwork: validators from captures, conditional headers, gone/seen marks, version history."""
+from __future__ import annotations
+
+import pytest
+
+from archive.refresh import (KnownReport, UnknownReport, conditional_headers, known_reports, mark_gone,
+                             mark_seen, validators, version_history)
+from archive.schema import open_archive
+from archive.versions import record_capture
+from crawler.items import ReportPage
+
+URL = "https://www.example.gov.cn/zwgk/xxgknb/t20250120_1.html"
+
+
+def capture(db, text, fetched_at, headers=None, url=URL):
+    record_capture(db, ReportPage(url=url, fetched_at=fetched_at, text=text, body=text.encode("utf-8"),
+                                  headers=headers or {}, portal="示例县"))
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    capture(db, "第一版", "2025-01-20T00:00:00+00:00",
+            {"etag": '"v1"', "last-modified": "Mon, 20 Jan 2025 00:00:00 GMT"})
+    capture(db, "第二版", "2025-03-01T00:00:00+00:00",
+            {"etag": '"v2"', "last-modified": "Sat, 01 Mar 2025 00:00:00 GMT"})
+    return db
+
+
+@pytest.mark.parametrize("headers_json, expected", [
+    ('{"etag": "\\"x\\"", "last-modified": "Mon, 20 Jan 2025 00:00:00 GMT"}', ('"x"', "Mon, 20 Jan 2025 00:00:00 GMT")),
+    ('{"ETag": "W/\\"y\\""}', ('W/"y"', "")),                 # names may come in any case
+    ("{}", ("", "")),
+    (None, ("", "")),
+    ("not json", ("", "")),                                   # a damaged row must not stop a refresh
+    ("[1, 2]", ("", "")),
+], ids=["both", "weak-etag-mixed-case", "none", "null", "garbage", "not-an-object"])
+def test_validators(headers_json, expected):
+    assert validators(headers_json) == expected
+
+
+def test_known_reports_carry_the_current_captures_validators(db):
+    (report,) = known_reports(db)
+    assert (report.url, report.etag, report.last_modified) == (URL, '"v2"', "Sat, 01 Mar 2025 00:00:00 GMT")
+    assert conditional_headers(report) == {"If-None-Match": '"v2"',
+                                           "If-Modified-Since": "Sat, 01 Mar 2025 00:00:00 GMT"}
+
+
+def test_no_validators_means_a_plain_get():
+    assert conditional_headers(KnownReport("id", URL, "", "", "")) == {}
+
+
+def test_gone_reports_are_marked_not_deleted_and_skipped_by_default(db):
+    mark_gone(db, URL, 404, "2026-02-01T00:00:00+00:00")
+    mark_gone(db, URL, 410, "2026-03-01T00:00:00+00:00")     # the first sighting of the absence stays
+    row = db["reports"].get(next(known_reports(db, include_gone=True)).report_id)
+    assert (row["gone_at"], row["gone_status"], row["text"]) == ("2026-02-01T00:00:00+00:00", 404, "第二版")
+    assert list(known_reports(db)) == []
+
+
+def test_seen_again_clears_gone_and_moves_last_seen(db):
+    mark_gone(db, URL, None, "2026-02-01T00:00:00+00:00")    # dropped from its list: no status
+    mark_seen(db, URL, "2026-02-15T00:00:00+00:00")
+    (report,) = known_reports(db)
+    assert report.last_seen == "2026-02-15T00:00:00+00:00" and report.gone_at is None
+
+
+def test_version_history_oldest_first(db):
+    history = version_history(db, URL)
+    assert [v["text"] for v in history] == ["第一版", "第二版"]
+    assert history[0]["tables"] == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda db: mark_gone(db, "https://nowhere.example/", 404, "2026-01-01"),
+    lambda db: mark_seen(db, "https://nowhere.example/", "2026-01-01"),
+    lambda db: version_history(db, "https://nowhere.example/"),
+], ids=["mark_gone", "mark_seen", "version_history"])
+def test_unknown_url_is_a_named_error(db, call):
+    with pytest.raises(UnknownReport):
+        call(db)

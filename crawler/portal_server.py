@@ -3,7 +3,11 @@
 Files go out as stored bytes; Content-Type comes from the site's _headers.json or the extension
 (.html gets plain "text/html", no charset, so the decoder has to read <meta> or sniff). Routes under
 /_fail/ are answered by the server itself: 500, 404, slow?seconds=N, redirect-loop, truncated,
-huge?mb=N, binary, gbk-as-utf8. Example: python -m crawler.portal_server --port 8000
+huge?mb=N, binary, gbk-as-utf8. A site's _routes.json answers what plain files cannot: a path with
+its query ("/list.html?page=2": {"file": …, "type": …}), a status with a body ({"status": 412, "body": …})
+and Hanweb's POST /module/web/jpage/dataproxy.jsp ({"dataproxy": records.json}, sliced by startrecord/
+endrecord). Several portals: `python -m crawler.portal_server --root A --root B` (one port each).
+Example: python -m crawler.portal_server --port 8000
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 logger = logging.getLogger(__name__)
 
 SAMPLE_PORTAL = Path(__file__).resolve().parent / "sample_portal"
-HIDDEN_FILES = ("_headers.json", "EXPECTED.json", "README.md")   # site data, never served
+HIDDEN_FILES = ("_headers.json", "_routes.json", "EXPECTED.json", "README.md")   # site data, never served
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain", ".css": "text/css",
                  ".js": "application/javascript", ".json": "application/json"}
 MAX_SLOW_SECONDS = 30.0
@@ -55,6 +59,33 @@ def resolve_file(root: Path, url_path: str) -> Path | None:
         return target if target.is_file() else None
     except OSError:                          # e.g. a name too long for the file system
         return None
+
+
+def load_routes(root: Path) -> dict[str, dict]:
+    """Answers keyed by "PATH?sorted-query" or "POST PATH" from root/_routes.json ({} when there is none)."""
+    path = root / "_routes.json"
+    if not path.is_file():
+        return {}
+    return {route_key(*key.split(" ", 1)[::-1]) if " " in key else route_key(key): answer
+            for key, answer in json.loads(path.read_text("utf-8")).items()}
+
+
+def route_key(target: str, method: str = "GET") -> str:
+    """A request's key in the routes table: method, path and the query with its parameters sorted."""
+    url = urlsplit(target)
+    if method == "POST":
+        return f"POST {url.path}"
+    query = "&".join(sorted(url.query.split("&"))) if url.query else ""
+    return url.path + ("?" + query if query else "")
+
+
+def datastore_slice(records: list[str], query: str) -> bytes:
+    """A jpage dataproxy.jsp reply: records startrecord..endrecord (1-based, inclusive) as <datastore> XML."""
+    start = int(query_number(query, "startrecord", 1, len(records) + 1))
+    end = int(query_number(query, "endrecord", len(records), len(records)))
+    body = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[max(start - 1, 0):end])
+    return (f'<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>{len(records)}</totalrecord>'
+            f"<recordset>{body}</recordset></datastore>").encode("utf-8")
 
 
 def content_type(path: Path, url_path: str, headers: dict[str, dict[str, str]]) -> str:
@@ -93,16 +124,40 @@ class PortalHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self.serve(send_body=False)
 
+    def do_POST(self) -> None:
+        length = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
+        form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+        self.server.portal.record("POST " + self.path)
+        answer = self.server.portal.routes.get(route_key(self.path, "POST"))
+        if not answer or "dataproxy" not in answer:
+            return self.reply(405, "text/html; charset=utf-8", b"<html><body>405</body></html>", True)
+        records = []
+        if form.get("columnid", [""])[0] == answer.get("columnid", ""):   # jcms answers nothing for a wrong column
+            records = json.loads((self.server.portal.root / answer["dataproxy"].lstrip("/")).read_text("utf-8"))
+        self.reply(200, "text/xml; charset=utf-8", datastore_slice(records, urlsplit(self.path).query), True)
+
     def serve(self, send_body: bool) -> None:
         url = urlsplit(self.path)
         self.server.portal.record(self.path)
         if url.path.startswith("/_fail/"):
             return self.fail_route(url.path[len("/_fail/"):], url.query, send_body)
         portal = self.server.portal
+        answer = portal.routes.get(route_key(self.path))
+        if answer is not None:
+            return self.route(answer, send_body)
         path = resolve_file(portal.root, url.path)
         if path is None:
             return self.reply(404, "text/html; charset=utf-8", NOT_FOUND_PAGE, send_body)
         self.reply(200, content_type(path, url.path, portal.headers), path.read_bytes(), send_body)
+
+    def route(self, answer: dict, send_body: bool) -> None:
+        """A _routes.json answer: a file under the root, or a status with an inline (latin-1) body."""
+        if "file" in answer:
+            path = resolve_file(self.server.portal.root, answer["file"])
+            body = path.read_bytes() if path else NOT_FOUND_PAGE
+            return self.reply(200 if path else 404, answer.get("type") or "text/html", body, send_body)
+        self.reply(answer.get("status", 200), answer.get("type", "text/html; charset=utf-8"),
+                   answer.get("body", "").encode("latin-1"), send_body)
 
     def fail_route(self, route: str, query: str, send_body: bool) -> None:
         name = route.split("/", 1)[0]
@@ -182,6 +237,7 @@ class PortalServer:
             raise ValueError(f"the sample portal only binds loopback addresses, not {host}")
         self.root, self.host, self.port = Path(root), host, port
         self.headers = load_headers(self.root)
+        self.routes = load_routes(self.root)
         self.requested: list[str] = []       # every request path (with query), in arrival order
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -223,19 +279,22 @@ class PortalServer:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Serve the nianbao sample portal on 127.0.0.1 until Ctrl-C.")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--root", type=Path, default=SAMPLE_PORTAL)
+    parser = argparse.ArgumentParser(description="Serve the nianbao sample portal(s) on 127.0.0.1 until Ctrl-C.")
+    parser.add_argument("--port", type=int, default=8000, help="port of the first root; the next ones count up")
+    parser.add_argument("--root", type=Path, action="append", help="a portal root (repeat for several portals)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    server = PortalServer(args.root, port=args.port)
-    server.start()
+    servers = [PortalServer(root, port=args.port + i if args.port else 0)
+               for i, root in enumerate(args.root or [SAMPLE_PORTAL])]
+    for server in servers:
+        server.start()
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
 if __name__ == "__main__":

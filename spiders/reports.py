@@ -1,16 +1,20 @@
 """The generic `reports` spider: from each portal's home page toward its 年报 column, yielding 年报 pages."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from urllib.parse import urlsplit
-
 import scrapy
 from scrapy.http import TextResponse
 
-from crawler.items import CrawlFailure, ReportPage
-from crawler.portals import BUNDLED_PORTALS, Portal, load_portals, portals_from_urls
-from spiders.discovery import in_scope, is_annual_report, link_score
+from crawler.items import Attachment, CrawlFailure
+from crawler.portals import BUNDLED_PORTALS, load_portals, portals_from_urls
+from spiders.capture import column_title, content_digest, page_title, report_page
+from spiders.challenges import challenge_kind
+from spiders.discovery import REPORT_COLUMN, is_annual_report, link_score
 from spiders.failures import describe_failure
+from spiders.platforms import Listing, ListPage, read_reply
+from spiders.tally import CrawlTally, utc_now
+from spiders.urls import canonical_url, in_scope, is_alternate_rendering, is_attachment, portal_origin
+
+STUB_BYTES = 512   # deep pagination often ends in a few-hundred-byte stub page (domain.md §2.2)
 
 
 class ReportsSpider(scrapy.Spider):
@@ -20,101 +24,137 @@ class ReportsSpider(scrapy.Spider):
 
     def __init__(self, start_urls: str = "", portals: str = "", *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if start_urls:
-            self.portal_list = portals_from_urls(start_urls)
-        else:
-            self.portal_list = load_portals(portals or BUNDLED_PORTALS)
-        self.pages_per_portal: dict[str, int] = {}
+        self.portal_list = portals_from_urls(start_urls) if start_urls else load_portals(portals or BUNDLED_PORTALS)
+        self.tally, self.seen_urls, self.seen_content = CrawlTally(self.name), set(), set()
 
     async def start(self):
         self.logger.info("Crawling %d portals", len(self.portal_list))
         for portal in self.portal_list:
-            yield self.follow(portal.url, portal, depth=0, root=urlsplit(portal.url).hostname or "")
+            yield self.follow(canonical_url(portal.url), {"nianbao_portal": portal, "nianbao_depth": 0,
+                                                          "nianbao_root": portal_origin(portal.url)})
 
-    def follow(self, url: str, portal: Portal, depth: int, root: str, list_title: str = "",
-               priority: int = 0) -> scrapy.Request:
-        self.pages_per_portal[portal.url] = self.pages_per_portal.get(portal.url, 0) + 1
-        return scrapy.Request(
-            url, callback=self.parse, errback=self.on_error, priority=priority,
-            meta={"nianbao_portal": portal, "nianbao_depth": depth, "nianbao_root": root,
-                  "nianbao_list_title": list_title},
-        )
+    def follow(self, url: str, context: dict, page: ListPage | None = None, **meta) -> scrapy.Request:
+        self.seen_urls.add(url)
+        self.tally[context["nianbao_portal"].name].requests += 1
+        meta = {key: value for key, value in context.items() if key.startswith("nianbao_")} | meta
+        if page is not None:
+            meta.update(nianbao_platform=page.platform, nianbao_list_page=True)
+            if page.method == "POST":
+                return scrapy.FormRequest(url, formdata=dict(page.formdata), callback=self.parse,
+                                          errback=self.on_error, meta=meta, priority=5)
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta,
+                              priority=meta.pop("nianbao_priority", 0), dont_filter=bool(meta.get("playwright")))
 
     def parse(self, response):
-        if not isinstance(response, TextResponse):
-            return  # attachments are their own issue; nothing to read here
-        meta = response.meta
+        meta, tally = response.meta, self.tally[response.meta["nianbao_portal"].name]
+        tally.pages_fetched += 1
+        if kind := challenge_kind(response.status, response.body):
+            yield self.blocked(response.url, kind, response.status, meta["nianbao_portal"])
+            return
+        if not isinstance(response, TextResponse) or meta.get("nianbao_attachment_of"):
+            if meta.get("nianbao_attachment_of"):   # NIANBAO_FETCH_ATTACHMENTS: the file travels as a ReportPage
+                yield report_page(response, self.name)
+            return
         if meta["nianbao_depth"] == 0:
-            meta["nianbao_root"] = urlsplit(response.url).hostname or meta["nianbao_root"]
-        is_report = is_annual_report(meta["nianbao_list_title"]) or is_annual_report(page_title(response))
+            meta["nianbao_root"] = portal_origin(response.url)
+        platform = meta.get("nianbao_platform", "")
+        listing = read_reply(platform, response.text, response.url, response.selector)   # HTML: every convention
+        is_report = not platform and (is_annual_report(meta.get("nianbao_list_title", ""), meta.get("nianbao_context", ""))
+                                      or is_annual_report(page_title(response)))
         if is_report:
-            yield self.capture(response)
-        yield from self.next_requests(response, reports_only=is_report)
+            yield from self.capture(response, listing)
+        elif listing.needs_browser and not meta.get("playwright") and self.settings.getbool("NIANBAO_RENDER_JS"):
+            tally.rendered += 1
+            self.crawler.stats.inc_value("nianbao/discovery/rendered")
+            yield self.follow(response.url, meta, playwright=True)
+            return
+        yield from self.next_requests(response, listing, is_report)
 
-    def next_requests(self, response, reports_only: bool):
+    def capture(self, response, listing: Listing):
+        # Per portal: a city portal re-listing a county's report still shows it in its own crawl report.
+        digest = (response.meta["nianbao_root"], content_digest(response))
+        tally = self.tally[response.meta["nianbao_portal"].name]
+        if digest in self.seen_content:
+            tally.duplicates += 1
+            self.crawler.stats.inc_value("nianbao/discovery/duplicate_content")
+            return
+        self.seen_content.add(digest)
+        tally.reports_found += 1
+        self.crawler.stats.inc_value("nianbao/discovery/report_page")
+        yield report_page(response, self.name)
+        for url, text in listing.links:
+            if is_attachment(url) and in_scope(url, response.meta["nianbao_root"]):
+                yield from self.attachment(canonical_url(url), response.url, text, response.meta)
+
+    def next_requests(self, response, listing: Listing, is_report: bool):
         meta, portal = response.meta, response.meta["nianbao_portal"]
-        depth = meta["nianbao_depth"] + 1
-        for url, text in page_links(response):
-            if not in_scope(url, meta["nianbao_root"]):
+        depth, root, new = meta["nianbao_depth"] + 1, meta["nianbao_root"], 0
+        context = meta.get("nianbao_context", "") if meta.get("nianbao_platform") else column_title(response)
+        pager = {page.url for page in listing.pages}
+        for url, text in listing.links:
+            url = canonical_url(url)
+            if url in self.seen_urls or url in pager or not in_scope(url, root) or is_alternate_rendering(url, text):
                 continue
-            if is_annual_report(text):
-                yield self.follow(url, portal, depth, meta["nianbao_root"], list_title=text, priority=10)
-            elif not reports_only and link_score(text, url) > 0 and self.within_budget(portal, depth):
-                yield self.follow(url, portal, depth, meta["nianbao_root"])
+            if is_annual_report(text, context):
+                new += 1
+                if is_attachment(url):
+                    yield from self.attachment(url, response.url, text, meta)
+                else:
+                    yield self.follow(url, meta, nianbao_depth=depth, nianbao_list_title=text,
+                                      nianbao_context=context, nianbao_priority=10, nianbao_platform="")
+            elif not is_report and link_score(text, url) > 0 and not is_attachment(url) \
+                    and self.within_budget(portal, depth):
+                new += 1
+                yield self.follow(url, meta, nianbao_depth=depth, nianbao_list_title="", nianbao_platform="",
+                                  nianbao_list_page=False)
+        if not is_report and not new and REPORT_COLUMN.search(context.replace(" ", "")):
+            self.logger.warning("Empty 年报 list on %s", response.url)
+            self.crawler.stats.inc_value("nianbao/discovery/empty_list")
+        if is_report or len(response.body) < STUB_BYTES or (meta.get("nianbao_list_page") and not new):
+            return   # stop on stub pages and on list pages that yield nothing new
+        for page in listing.pages:
+            url = canonical_url(page.url)
+            if url not in self.seen_urls and in_scope(url, root) and self.within_budget(portal, 0):
+                yield self.follow(url, meta, page, nianbao_context=context)
 
-    def within_budget(self, portal: Portal, depth: int) -> bool:
+    def within_budget(self, portal, depth: int) -> bool:
         if depth > self.settings.getint("NIANBAO_MAX_DEPTH"):
             return False
-        if self.pages_per_portal.get(portal.url, 0) >= self.settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL"):
+        if self.tally[portal.name].requests >= self.settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL"):
             self.crawler.stats.inc_value("nianbao/discovery/budget_exhausted")
             return False
         return True
 
-    def capture(self, response) -> ReportPage:
-        self.crawler.stats.inc_value("nianbao/discovery/report_page")
-        return ReportPage(
-            url=response.url, spider=self.name, fetched_at=utc_now(), status=response.status,
-            headers=lowercase_headers(response.headers), body=response.body,
-            portal=response.meta["nianbao_portal"].name,
-            list_title=response.meta["nianbao_list_title"],
-            referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
-        )
+    def attachment(self, url: str, report_url: str, title: str, meta: dict):
+        """Record a report file; with NIANBAO_FETCH_ATTACHMENTS also fetch it for the attachment stage."""
+        self.tally[meta["nianbao_portal"].name].attachments += 1
+        self.crawler.stats.inc_value("nianbao/discovery/attachment")
+        if self.settings.getbool("NIANBAO_FETCH_ATTACHMENTS") and url not in self.seen_urls:
+            yield self.follow(url, meta, nianbao_attachment_of=report_url, nianbao_list_title=title)
+        self.seen_urls.add(url)
+        yield Attachment(url=url, report_url=report_url, title=title, spider=self.name,
+                         portal=meta["nianbao_portal"].name, found_at=utc_now())
+
+    def blocked(self, url: str, kind: str, status: int, portal) -> CrawlFailure:
+        self.tally[portal.name].blocked_hosts.add(portal_origin(url))
+        self.crawler.stats.inc_value("nianbao/discovery/blocked")
+        self.logger.warning("Anti-bot challenge (%s, HTTP %s) on %s: recorded as blocked", kind, status, url)
+        return CrawlFailure(url=url, stage="download", reason="blocked", detail=f"{kind} challenge, HTTP {status}",
+                            spider=self.name, portal=portal.name, at=utc_now())
 
     def closed(self, reason):
-        found = self.crawler.stats.get_value("nianbao/discovery/report_page", 0)
-        if not found:
+        if not self.crawler.stats.get_value("nianbao/discovery/report_page", 0):
             self.logger.error("The %s spider found no report on %d portals (%s); see the failures table",
                               self.name, len(self.portal_list), reason)
 
     def on_error(self, failure):
-        request = failure.request
+        request, portal = failure.request, failure.request.meta.get("nianbao_portal")
+        response = getattr(failure.value, "response", None)
+        if response is not None and portal and (kind := challenge_kind(response.status, response.body)):
+            yield self.blocked(request.url, kind, response.status, portal)
+            return
         stage, reason, detail = describe_failure(failure)
         self.logger.warning("Could not capture %s: %s (%s)", request.url, reason, detail)
         self.crawler.stats.inc_value(f"nianbao/{stage}/{reason}")
-        portal = request.meta.get("nianbao_portal")
         yield CrawlFailure(url=request.url, stage=stage, reason=reason, detail=detail, spider=self.name,
                            portal=portal.name if portal else "", at=utc_now())
-
-
-def page_title(response: TextResponse) -> str:
-    return (response.xpath("//meta[@name='ArticleTitle']/@content").get()
-            or response.xpath("//title/text()").get() or "").strip()
-
-
-def page_links(response: TextResponse):
-    """(absolute URL, anchor text + title attribute) for every <a>/<area> with a followable href."""
-    for anchor in response.xpath("//a[@href] | //area[@href]"):
-        href = anchor.attrib["href"].strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-            continue
-        text = " ".join(anchor.xpath(".//text()").getall()) + " " + anchor.attrib.get("title", "")
-        yield response.urljoin(href).split("#", 1)[0], " ".join(text.split())
-
-
-def lowercase_headers(headers) -> dict[str, str]:
-    return {key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
-            for key, values in headers.items()}
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

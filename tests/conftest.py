@@ -41,3 +41,13 @@ def run_scrapy_crawl(db: Path, spider_args: dict, settings: dict | None = None,
     child_env = {key: value for key, value in os.environ.items() if not key.lower().endswith("_proxy")}
     child_env.update(env or {})
     return subprocess.run(command, cwd=REPO, env=child_env, capture_output=True, text=True, timeout=timeout)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files from the current output (review the diff like code)")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")

@@ -235,3 +235,40 @@ def test_site_matches_its_generator(tmp_path):
     built = {p.relative_to(tmp_path / "site"): p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()}
     stored = {p.relative_to(SAMPLE_PORTAL): p.read_bytes() for p in SAMPLE_PORTAL.rglob("*") if p.is_file()}
     assert built == stored
+
+
+# --- _routes.json: query strings, statuses and Hanweb's POST dataproxy.jsp (tests/pages/platforms/*/site) ----
+
+PLATFORM_SITES = Path(__file__).parent / "pages" / "platforms"
+
+
+def fetch_url(url: str, data: bytes | None = None):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as reply:
+            return reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.parametrize("site,path,status,marker", [
+    ("static", "/xxgk/xzjd/dz/ndbg/list.html?page=2", 200, "2022年政府信息公开工作年度报告"),
+    ("gkmlpt", "/gkmlpt/api/all/2?sid=4400000101&page=3", 200, '"total": 9'),    # query order does not matter
+    ("trs", "/zwgk/xxgknb/202401/t20240122_412.html", 412, "$_ts"),
+    ("trs", "/zwgk/xxgknb/202401/t20240123_521.html", 521, "sl_clearance"),
+], ids=["page-query", "api-sorted-query", "ruishu-412", "jiasule-521"])
+def test_routes(site, path, status, marker):
+    with PortalServer(PLATFORM_SITES / site / "site") as server:
+        got_status, body = fetch_url(server.url + path)
+    assert got_status == status and marker in body.decode("utf-8")
+
+
+@pytest.mark.parametrize("form,records", [
+    (b"col=1&appid=1&webid=7&columnid=1001&unitid=5001", 4),
+    (b"col=1&appid=1&webid=7&columnid=9999&unitid=5001", 0),     # another column: jcms answers no records
+], ids=["column", "wrong-column"])
+def test_dataproxy_post_slices_records(form, records):
+    with PortalServer(PLATFORM_SITES / "hanweb" / "site") as server:
+        status, body = fetch_url(server.url + "/module/web/jpage/dataproxy.jsp?startrecord=5&endrecord=8&perpage=4", form)
+    assert status == 200 and body.count(b"<record>") == records and b"<totalrecord>" in body

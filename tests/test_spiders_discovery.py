@@ -23,8 +23,20 @@ NOT_REPORT_TITLES = [
     "示例县2024年部门决算",
     "政府信息公开指南",
     "示例县召开2024年政务公开工作推进会",
+    "图解：示例县2023年政府信息公开工作年度报告",               # an explainer about a report
+    "《示例县2023年政府信息公开工作年度报告》解读",
     "",
 ]
+
+
+@pytest.mark.parametrize("title,context,expected", [
+    ("2023年度", "政府信息公开年报", True),         # bare year listed in the 年报 column
+    ("2023年", "信息公开年度报告_示例县人民政府", True),
+    ("2023年度", "财政预决算", False),              # the same entry in another column
+    ("2023年度", "", False),
+], ids=["year-in-column", "year-in-column-title", "year-elsewhere", "no-context"])
+def test_context_lets_a_bare_year_count(title, context, expected):
+    assert is_annual_report(title, context) is expected
 
 
 @pytest.mark.parametrize("title", REPORT_TITLES, ids=range(len(REPORT_TITLES)))

@@ -1,0 +1,83 @@
+"""Crawl benchmark: the multi-portal test site, many copies at once, the real spider with every pipeline on.
+
+Reports found vs expected, decoys stored, requests per stored report, pages/s end to end, peak memory.
+Example: python benchmarks/crawl.py --copies 8   (politeness is relaxed with -s overrides: loopback only)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from archive.schema import open_archive  # noqa: E402
+from crawler.portal_server import PortalServer  # noqa: E402
+from tests.conftest import run_scrapy_crawl  # noqa: E402
+
+PLATFORMS = REPO / "tests" / "pages" / "platforms"
+# One host (127.0.0.1) serves every test portal, so the per-host limits would serialise them all.
+RELAXED = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "CONCURRENT_REQUESTS": "32",
+           "CONCURRENT_REQUESTS_PER_DOMAIN": "32", "NIANBAO_ALLOW_PRIVATE_HOSTS": "1", "LOG_LEVEL": "INFO"}
+TARGETS = {"requests_per_report_max": 3.0, "pages_per_second_min": 100.0}
+
+
+def stat(stderr: str, name: str) -> float:
+    m = re.search(rf"'{re.escape(name)}': ([\d.]+)", stderr)
+    return float(m[1]) if m else 0.0
+
+
+def run(copies: int, conventions: list[str]) -> dict:
+    with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        portals = []
+        for name in conventions:
+            expected = json.loads((PLATFORMS / name / "EXPECTED.json").read_text("utf-8"))
+            for i in range(copies):
+                server = stack.enter_context(PortalServer(PLATFORMS / name / "site"))
+                portals.append((f"{name}-{i}", server, expected))
+        csv = Path(tmp) / "portals.csv"
+        csv.write_text("name,url\n" + "".join(f"{n},{s.url}{e['home']}\n" for n, s, e in portals), "utf-8")
+        started = time.perf_counter()
+        result = run_scrapy_crawl(Path(tmp) / "bench.db", {"portals": csv}, RELAXED, timeout=900)
+        wall = time.perf_counter() - started
+        db = open_archive(Path(tmp) / "bench.db")
+        copies_of = {s.url + c: s.url + o for _, s, e in portals for c, o in e["duplicates"].items()}
+        stored = {copies_of.get(r["url"], r["url"]) for r in db.query("select url from reports")}
+    expected = {s.url + r["path"] for _, s, e in portals for r in e["reports"]}
+    decoys = {s.url + d for _, s, e in portals for d in e["decoys"]}
+    requests = sum(len(s.requested) for _, s, _ in portals)
+    responses, elapsed = stat(result.stderr, "response_received_count"), stat(result.stderr, "elapsed_time_seconds")
+    return {
+        "portals": len(portals), "exit_code": result.returncode,
+        "reports_expected": len(expected), "reports_found": len(stored & expected), "reports_missing": len(expected - stored),
+        "unexpected_stored": len(stored - expected), "decoys_stored": len(stored & decoys),
+        "requests_served": requests, "requests_per_stored_report": round(requests / max(len(stored), 1), 2),
+        "responses": int(responses), "crawl_seconds": round(elapsed, 2), "wall_seconds": round(wall, 2),
+        "pages_per_second": round(responses / elapsed, 1) if elapsed else 0.0,
+        "peak_rss_mb_crawler": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "robots_requests_blocked": int(stat(result.stderr, "robotstxt/forbidden")),
+        "targets": TARGETS,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=8, help="copies of each convention's portal (one port each)")
+    parser.add_argument("--no-browser", action="store_true", help="leave out the portal that needs Chromium")
+    args = parser.parse_args()
+    conventions = ["static", "trs", "hanweb", "gkmlpt"]
+    if not args.no_browser and shutil.which("/usr/bin/chromium"):
+        conventions.append("rendered")
+    print(json.dumps(run(args.copies, conventions), ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Lists that exist only after JavaScript runs: recognise the empty shell so the browser renders it."""
+from __future__ import annotations
+
+import re
+
+from spiders.discovery import REPORT_COLUMN, is_annual_report
+
+NAME = "rendered"
+# Client-side templates (avalon ms-*, Vue, Angular, Alpine) and list scripts that write the items.
+TEMPLATE = re.compile(r"\s(?:ms-for|ms-repeat|v-for|ng-repeat|x-for)\s*=|\{\{\s*\w+", re.I)
+WRITES_LIST = re.compile(r"\.innerHTML\s*\+?=|appendChild\(|insertAdjacentHTML\(|document\.write\(|\$\([^)]*\)\.(?:html|append)\(")
+
+
+def needs_browser(text: str, sel, links: list[tuple[str, str]]) -> bool:
+    """A 年报 column page whose HTML lists no report but whose script would build the list."""
+    if sel is None or any(is_annual_report(title) for _, title in links):
+        return False
+    title = " ".join(sel.xpath("//title/text() | //meta[@name='ColumnName']/@content").getall())
+    if not REPORT_COLUMN.search(re.sub(r"\s+", "", title)) or is_annual_report(title):
+        return False
+    scripts = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
+    return bool(TEMPLATE.search(text or "") or WRITES_LIST.search(scripts))

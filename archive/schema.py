@@ -53,6 +53,91 @@ def m001_reports_captures_failures(db: Database) -> None:
     db["failures"].create_index(["reason"])
 
 
+@migrations()
+def m005_warc_captures(db: Database) -> None:
+    # One row per WARC record (archive/warc_index.py); (file, offset) makes re-indexing idempotent.
+    db["warc_captures"].create(
+        {"warc_file": str, "offset": int, "length": int, "url": str, "surt": str, "date": str,
+         "record_type": str, "status": int, "mime": str, "digest": str, "record_id": str, "refers_to": str},
+        pk=("warc_file", "offset"),
+    )
+    db["warc_captures"].create_index(["surt", "date"])
+    db["warc_captures"].create_index(["url", "date"])
+
+
+@migrations()
+def m006_search(db: Database) -> None:
+    # Trigram FTS5 over reports, kept in sync by triggers named as sqlite-utils names them (datasette and
+    # table.search() find it). Plain execute(), not enable_fts(): its executescript() would COMMIT mid-migration.
+    db.execute("CREATE VIRTUAL TABLE [reports_fts] USING FTS5 ([title], [publisher], [text], "
+               "content=[reports], tokenize='trigram')")
+    db.execute("INSERT INTO [reports_fts] (rowid, [title], [publisher], [text]) "
+               "SELECT rowid, [title], [publisher], [text] FROM [reports]")
+    old = "old.[title], old.[publisher], old.[text]"
+    new = "new.[title], new.[publisher], new.[text]"
+    delete = f"INSERT INTO [reports_fts] ([reports_fts], rowid, [title], [publisher], [text]) " \
+             f"VALUES('delete', old.rowid, {old});"
+    insert = f"INSERT INTO [reports_fts] (rowid, [title], [publisher], [text]) VALUES (new.rowid, {new});"
+    db.execute(f"CREATE TRIGGER [reports_ai] AFTER INSERT ON [reports] BEGIN {insert} END")
+    db.execute(f"CREATE TRIGGER [reports_ad] AFTER DELETE ON [reports] BEGIN {delete} END")
+    db.execute(f"CREATE TRIGGER [reports_au] AFTER UPDATE ON [reports] BEGIN {delete} {insert} END")
+
+
+@migrations()
+def m007_reports_gone(db: Database) -> None:
+    # A report that disappears is marked, never deleted (archive/refresh.py mark_gone).
+    db["reports"].add_column("gone_at", str)
+    db["reports"].add_column("gone_status", int)
+    db["reports"].create_index(["url"])  # exports stream reports in URL order
+
+
+@migrations()
+def m002_statistics(db: Database) -> None:
+    # The national tables as numbers (pipelines/statistics.py), replaced on each capture (archive/statistics.py).
+    # "value" has INTEGER affinity: counts stay integers, 万元 amounts such as 16671.4808 stay REAL.
+    db["statistics"].create(
+        {"report_id": str, "format": str, "json": str, "checks_total": int, "checks_failed": int,
+         "checks_unevaluated": int, "flags": int},
+        pk="report_id", foreign_keys=[("report_id", "reports")],
+    )
+    db["statistics_checks"].create(
+        {"report_id": str, "name": str, "target": str, "passed": int, "detail": str},
+        pk=("report_id", "name", "target"), foreign_keys=[("report_id", "reports")],
+    )
+    db["application_counts"].create(
+        {"report_id": str, "row_key": str, "column_key": str, "value": int},
+        pk=("report_id", "row_key", "column_key"), foreign_keys=[("report_id", "reports")],
+    )
+    db["proactive_counts"].create(
+        {"report_id": str, "item": str, "label": str, "column_name": str, "value": int},
+        pk=("report_id", "item", "label", "column_name"), foreign_keys=[("report_id", "reports")],
+    )
+    db["review_litigation_counts"].create(
+        {"report_id": str, "review_group": str, "field": str, "value": int},
+        pk=("report_id", "review_group", "field"), foreign_keys=[("report_id", "reports")],
+    )
+    db["statistics"].create_index(["format"])
+    db["statistics_checks"].create_index(["name", "passed"])
+
+
+@migrations()
+def m003_crawl_reports(db: Database) -> None:
+    # One row per portal per crawl (archive/crawl_report.py), and the report files discovery found.
+    db["crawl_reports"].create(
+        {"crawl_id": str, "portal": str, "spider": str, "started_at": str, "finished_at": str,
+         "requests": int, "pages_fetched": int, "reports_found": int, "attachments": int, "duplicates": int,
+         "rendered": int, "reports_by_year": str, "reports_by_publisher": str, "failures_by_reason": str,
+         "blocked_hosts": str},
+        pk=("crawl_id", "portal"),
+    )
+    db["attachments"].create(
+        {"url": str, "report_url": str, "title": str, "spider": str, "portal": str, "first_seen": str,
+         "last_seen": str},
+        pk="url",
+    )
+    db["attachments"].create_index(["report_url"])
+
+
 # New migrations go above this line, each a new named function; never edit an applied one.
 
 
@@ -64,5 +149,6 @@ def open_archive(path: str | Path) -> Database:
     db.execute("PRAGMA busy_timeout = 5000")
     db.execute("PRAGMA foreign_keys = ON")
     db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")   # WAL stays consistent; one fsync per checkpoint, not per item
     migrations.apply(db)
     return db

@@ -17,6 +17,11 @@ def summarise(db: Database, top: int = 20) -> dict:
                                             "group by publisher order by n desc, publisher limit ?", [top]),
         "failures_by_reason": grouped(db, "select stage || ':' || reason as key, count(*) as n from failures "
                                           "group by stage, reason order by n desc, key"),
+        # statistics stage: format "none" = no national tables found (pre-2019 free text)
+        "reports_by_format": grouped(db, "select coalesce(format, 'none') as key, count(*) as n from statistics "
+                                         "group by key order by n desc, key"),
+        "failed_checks_by_name": grouped(db, "select name as key, count(*) as n from statistics_checks "
+                                             "where passed = 0 group by name order by n desc, name"),
     }
 
 
@@ -32,7 +37,9 @@ def format_summary(summary: dict) -> str:
     ]
     for title, key in (("reports by year", "reports_by_year"),
                        ("reports by publisher", "reports_by_publisher"),
-                       ("failures by reason", "failures_by_reason")):
+                       ("failures by reason", "failures_by_reason"),
+                       ("reports by statistics format", "reports_by_format"),
+                       ("failed identities by check", "failed_checks_by_name")):
         lines.append(f"{title}:")
         lines.extend(f"  {label if label is not None else '(unknown)'}: {n}" for label, n in summary[key])
         if not summary[key]:

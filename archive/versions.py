@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from archive.statistics import replace_statistics
 from crawler.items import CrawlFailure, ReportPage
 
 REPORT_FIELDS = (
@@ -53,6 +54,7 @@ def record_capture(db: Database, page: ReportPage) -> str:
                  "text": page.text, "tables": row["tables"], "capture_id": capture_id},
                 ignore=True,  # a text seen before (A → B → A) keeps its first version row
             )
+        replace_statistics(db, report_id, page.statistics)
     return report_id
 
 

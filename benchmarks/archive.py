@@ -58,7 +58,7 @@ def build(db_path: Path, n: int, rng: random.Random) -> float:
 
 
 def time_search(db_path: Path, query: str, runs: int = 20) -> dict:
-    # (no `statistics` import: benchmarks/statistics_golden.py shadows the stdlib module when run as a script)
+    # (no `statistics` import needed here)
     db = open_archive(db_path)
     search(db, query)                                   # warm the page cache
     timings, hits = [], 0

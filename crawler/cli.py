@@ -1,4 +1,4 @@
-"""The `nianbao` command line: crawl, demo, extract, stats, migrate (scrapy crawl still works alongside)."""
+"""The `nianbao` command line: crawl into the archive, then search, export and inspect it (scrapy crawl still works)."""
 from __future__ import annotations
 
 import json
@@ -75,6 +75,13 @@ DEMO_SETTINGS = {
 }
 
 
+# Attachments by extension (mimetypes knows .wps only where /etc/mime.types does); the bytes are sniffed anyway.
+DOCUMENT_TYPES = {".pdf": "application/pdf", ".doc": "application/msword", ".wps": "application/vnd.ms-works",
+                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  ".xls": "application/vnd.ms-excel",
+                  ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 @main.command()
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--url", required=True, help="The URL the file was fetched from.")
@@ -95,7 +102,8 @@ def extract(path, url, content_type, verbose):
         body = path.read_bytes()
     except OSError as error:
         fail(f"Cannot read {path}: {error.strerror or error}.")
-    content_type = content_type or (mimetypes.guess_type(path.name)[0] or "text/html")
+    content_type = content_type or (DOCUMENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+                                    or "text/html")
     try:
         record = extract_file(body, url, content_type)
     except ExtractionError as error:
@@ -133,3 +141,101 @@ def migrate(db_path):
     db_path = default_db(db_path)
     db = open_archive(db_path)
     click.echo(f"{db_path}: " + ", ".join(m.name for m in migrations.applied(db)))
+
+
+def open_existing(db_path: str | None):
+    """The archive at db_path (migrated), or exit 1 with one sentence when there is none."""
+    from archive.schema import open_archive
+
+    db_path = default_db(db_path)
+    if not Path(db_path).exists():
+        fail(f"No archive at {db_path}.")
+    return open_archive(db_path)
+
+
+@main.command()
+@db_option
+@click.argument("query")
+@click.option("--year", type=int, default=None, help="Only reports on this year (年度).")
+@click.option("--publisher", default=None, help="Only publishers whose name contains this (发布机构).")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+def search(db_path, query, year, publisher, limit):
+    """Full-text search of the archived reports, ranked, with a highlighted snippet.
+
+    Example: nianbao search "依申请公开" --year 2024 --publisher 人民政府
+    """
+    from archive.search import search as run_search
+
+    on_terminal = sys.stdout.isatty()
+    mark = ("\x1b[1;31m", "\x1b[0m") if on_terminal else ("【", "】")
+    hits = run_search(open_existing(db_path), query, year=year, publisher=publisher, limit=limit, mark=mark)
+    for hit in hits:
+        click.echo(f"{hit.year or '----'}  {hit.title}  [{hit.publisher}]  <{hit.url}>")
+        click.echo(f"      {hit.snippet}")
+    if not hits:
+        click.echo(f"No report matches {query!r}.", err=True)
+
+
+@main.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), required=True)
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=int, default=None, help="Only reports on this year (年度).")
+@click.option("--since", default=None, metavar="YYYY-MM-DD", help="Only reports changed on or after this date.")
+@click.option("--publisher", default=None, help="Only publishers whose name contains this.")
+@click.option("--all-versions", is_flag=True, help="One record per text version instead of per report.")
+def export(db_path, fmt, out_path, year, since, publisher, all_versions):
+    """Export reports (metadata, text, tables, provenance) for parsers, streamed in URL order.
+
+    Example: nianbao export --format jsonl --out reports.jsonl --year 2024
+    """
+    from archive.export import ExportFilter, ParquetUnavailable, count_records
+    from archive.export import export as run_export
+
+    db = open_existing(db_path)
+    flt = ExportFilter(year=year, since=since, publisher=publisher, all_versions=all_versions)
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=count_records(db, flt), label="Exporting", file=sys.stderr) as bar:
+                count = run_export(db, out_path, fmt, flt, progress=bar.update)
+        else:
+            count = run_export(db, out_path, fmt, flt)
+    except ParquetUnavailable as error:
+        fail(str(error))
+    except OSError as error:
+        fail(f"Cannot write {out_path}: {error.strerror or error}.")
+    click.echo(f"{count} records → {out_path}", err=True)
+
+
+@main.command()
+@db_option
+@click.option("--out", "out_path", default="coverage.html", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path))
+def coverage(db_path, out_path):
+    """Write an HTML page of which report years each portal and publisher has, is late with, or misses.
+
+    Example: nianbao coverage --out coverage.html --db nianbao.db
+    """
+    from archive.coverage import write_coverage
+    from archive.versions import utc_now
+
+    portals = write_coverage(open_existing(db_path), out_path, utc_now())
+    click.echo(f"{len(portals)} portals → {out_path}", err=True)
+
+
+@main.command()
+@db_option
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--reindex", "warc_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="First (re)index every WARC file in this folder (after a crash or a copy).")
+def cdxj(db_path, out_path, warc_dir):
+    """Write the WARC capture index as a sorted CDXJ file that pywb can replay from.
+
+    Example: nianbao cdxj --out index.cdxj --db nianbao.db
+    """
+    from archive.warc_index import index_warc_dir, write_cdxj
+
+    db = open_existing(db_path)
+    if warc_dir is not None:
+        click.echo(f"indexed {index_warc_dir(db, warc_dir)} records from {warc_dir}", err=True)
+    click.echo(f"{write_cdxj(db, out_path)} lines → {out_path}", err=True)

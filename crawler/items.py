@@ -11,7 +11,12 @@ from w3lib.url import canonicalize_url
 ENCODING_SOURCES = ("bom", "header", "meta", "detected", "fallback")
 
 # Why a pipeline drops an item on purpose (anything else is a bug and raises).
-DROP_REASONS = ("not_a_report", "spam_mirror", "no_main_text", "undecodable")
+DROP_REASONS = ("not_a_report", "spam_mirror", "no_main_text", "undecodable",
+                # attachments (pipelines/attachments.py): a scan with no text layer, and unreadable files
+                # by pipelines.formats.FAILURE_REASONS
+                "needs_ocr", "attachment_corrupt", "attachment_encrypted", "attachment_zip_bomb",
+                "attachment_unsupported", "attachment_too_large", "attachment_timeout",
+                "attachment_converter_missing")
 
 # Where a failure happened; recorded with each row of the `failures` table.
 FAILURE_STAGES = ("download", "robots", "private_host", "spider", "pipeline", "storage")
@@ -56,6 +61,13 @@ class ReportPage:
     topic: str | None = None        # 主题分类
     site_id_code: str | None = None  # 网站标识码
     metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from
+    # statistics stage
+    statistics: dict[str, Any] | None = None  # the three national tables as numbers + identity checks,
+                                              # see pipelines.statistics.parse_statistics
+    # transient, deliberately not a field (no annotation: never stored, exported, compared or in asdict):
+    # (html, lxml tree) the spam stage parsed; later stages reuse the tree while item.html is that very
+    # string, else parse it themselves. See pipelines.textutil.hand_on_tree / handed_tree.
+    _dom = None
 
     @property
     def report_id(self) -> str:
@@ -78,6 +90,18 @@ class CrawlFailure:
     spider: str = "reports"
     portal: str = ""
     at: str = ""                    # UTC, ISO 8601
+
+
+@dataclass
+class Attachment:
+    """A report file (PDF/DOC/DOCX/WPS…) linked from a 年报 page or list, recorded for the file-extraction stage."""
+
+    url: str
+    report_url: str                 # the page that links to it (detail page, or the list for direct links)
+    title: str = ""                 # anchor text
+    spider: str = "reports"
+    portal: str = ""
+    found_at: str = ""              # UTC, ISO 8601
 
 
 def report_id_for(url: str) -> str:

@@ -13,8 +13,26 @@ NIANBAO_ALLOW_PRIVATE_HOSTS = False
 # How many links deep from a portal's home page discovery may go, and how many pages per portal.
 NIANBAO_MAX_DEPTH = 4
 NIANBAO_MAX_PAGES_PER_PORTAL = 300
+# Render JS-only 年报 list pages in Chromium (scrapy-playwright); documents always use the plain downloader.
+NIANBAO_RENDER_JS = True
+# Also download the report files discovery records (PDF/DOC/DOCX/WPS…) and pass them down the pipelines.
+NIANBAO_FETCH_ATTACHMENTS = False
+# The Chromium binary the browser path runs (Debian's package: apt-get install chromium).
+NIANBAO_CHROMIUM = os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium")
+# Attachments (pipelines/attachments.py): larger files are a recorded failure; PDFs are read up to
+# NIANBAO_MAX_ATTACHMENT_PAGES pages; each file gets NIANBAO_ATTACHMENT_TIMEOUT seconds (converters too);
+# NIANBAO_OCR runs tesseract (chi_sim) on scanned pages (apt-get install tesseract-ocr tesseract-ocr-chi-sim).
+NIANBAO_MAX_ATTACHMENT_MB = 200
+NIANBAO_MAX_ATTACHMENT_PAGES = 500
+NIANBAO_ATTACHMENT_TIMEOUT = 120
+NIANBAO_OCR = os.environ.get("NIANBAO_OCR", "") not in ("", "0")
 # Contact address named in the User-Agent so webmasters can reach the operator.
 NIANBAO_CONTACT_URL = os.environ.get("NIANBAO_CONTACT_URL", "https://github.com/nianbao/nianbao")
+# Record every HTTP exchange as WARC/1.1 (crawler/warc_middleware.py), in NIANBAO_WARC_DIR (empty: a
+# `<db name>-warc/` folder next to the archive), starting a new file past NIANBAO_WARC_MAX_MB megabytes.
+NIANBAO_WARC_ENABLED = True
+NIANBAO_WARC_DIR = os.environ.get("NIANBAO_WARC_DIR", "")
+NIANBAO_WARC_MAX_MB = 1000
 
 # --- Scrapy, grouped like its defaults ----------------------------------------------------------
 # Proxies come from the standard http_proxy/https_proxy/no_proxy environment variables
@@ -31,13 +49,22 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
 DOWNLOAD_DELAY_JITTER = 0.5  # each delay is 0.5–1.5 × DOWNLOAD_DELAY
 
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# Attachments (PDF/DOC) may be large; pages far larger than any report are cut off here.
+DOWNLOAD_MAXSIZE = NIANBAO_MAX_ATTACHMENT_MB * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
+
+# scrapy-playwright only takes requests with meta["playwright"]; everything else goes to Scrapy's own handler.
+DOWNLOAD_HANDLERS = {
+    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+}
 
 DOWNLOADER_MIDDLEWARES = {
     # After HttpProxyMiddleware (750), so a proxied request is not resolved locally.
     "crawler.middlewares.PrivateHostGuardMiddleware": 760,
+    # Between RedirectMiddleware (600) and HttpCacheMiddleware (900): sees 3xx and still-compressed bodies.
+    "crawler.warc_middleware.WarcRecorderMiddleware": 650,
 }
 
 # Spam comes off the DOM before the main text is chosen: hidden 暗链 and after-</html> junk must
@@ -46,11 +73,27 @@ ITEM_PIPELINES = {
     "pipelines.encoding.DecodePipeline": 100,
     "pipelines.spam.SpamStripPipeline": 200,
     "pipelines.extraction.MainTextPipeline": 300,
+    "pipelines.attachments.AttachmentTextPipeline": 310,   # PDF/DOCX/DOC/WPS/XLS(X) bodies (html == "")
     "pipelines.metadata.MetadataPipeline": 400,
+    "pipelines.statistics.StatisticsPipeline": 500,
     "pipelines.storage.ArchivePipeline": 900,   # always last
 }
 
 LOG_LEVEL = "INFO"
+# The browser goes through the same proxy as the downloader (http_proxy/https_proxy, no_proxy).
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30_000
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": NIANBAO_CHROMIUM,
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+             "--disable-extensions", "--no-first-run", "--mute-audio"],
+}
+_BROWSER_PROXY = os.environ.get("https_proxy") or os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")
+if _BROWSER_PROXY:
+    PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] = {"server": _BROWSER_PROXY, "bypass": os.environ.get("no_proxy", "")}
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
 ROBOTSTXT_OBEY = True

@@ -2,9 +2,10 @@
 
 # Known body containers of government CMS templates, most specific first: (name, XPath).
 # The name is recorded as item.extractor = "container:<name>".
+# [@class] first: the token test then runs on the few elements that have a class (a quicker scan).
 CONTAINERS = (
-    ("div.TRS_Editor", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),  # TRS WCM (realpages 02, 10)
-    ("div.TRS_UEDITOR", "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]"),
+    ("div.TRS_Editor", "//div[@class][contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]"),  # TRS WCM (realpages 02, 10)
+    ("div.TRS_UEDITOR", "//div[@class][contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]"),
     ("#UCAP-CONTENT", "//*[@id='UCAP-CONTENT']"),           # gov.cn (realpages 12)
     ("ucapcontent", "//ucapcontent"),                         # UCAP 开普云 (realpages 03, 13, 14, 15)
     ("#zoom", "//*[@id='zoom']"),                             # Hanweb jcms (realpages 11)
@@ -12,11 +13,11 @@ CONTAINERS = (
     ("#zoomcon", "//*[@id='zoomcon']"),                       # UCAP / NFCMS (realpages 03, 16)
     ("#fontzoom", "//*[@id='fontzoom']"),
     ("#wenzhang-content", "//*[@id='wenzhang-content']"),     # nfra.gov.cn (realpages 23)
-    (".article-content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]"),
-    (".xl_main", "//*[contains(concat(' ', normalize-space(@class), ' '), ' xl_main ')]"),
-    (".info-cont", "//*[contains(concat(' ', normalize-space(@class), ' '), ' info-cont ')]"),
-    (".pages_content", "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]"),
-    (".view", "//*[contains(concat(' ', normalize-space(@class), ' '), ' view ')]"),
+    (".article-content", "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]"),
+    (".xl_main", "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' xl_main ')]"),
+    (".info-cont", "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' info-cont ')]"),
+    (".pages_content", "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]"),
+    (".view", "//*[@class][contains(concat(' ', normalize-space(@class), ' '), ' view ')]"),
 )
 
 # Elements never read as text, anywhere.

@@ -21,6 +21,7 @@ from w3lib.encoding import (
 )
 
 from crawler.items import ReportPage
+from pipelines.formats.sniff import sniff_format
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +160,18 @@ def is_document_type(content_type: str | None) -> bool:
     return any(marker in mime for marker in DOCUMENT_TYPE_MARKERS)
 
 
+# Servers label downloads with these generic types; the bytes then tell whether it is a document.
+GENERIC_DOWNLOAD_TYPES = ("", "application/octet-stream", "application/x-download", "application/force-download")
+
+
+def is_attachment(item: ReportPage) -> bool:
+    """A document to extract later: declared as one, or a generic download whose magic bytes say so."""
+    if is_document_type(item.content_type):
+        return True
+    mime = (item.content_type or "").split(";", 1)[0].strip().lower()
+    return mime in GENERIC_DOWNLOAD_TYPES and sniff_format(item.body, item.content_type, item.url) is not None
+
+
 def detector_sample(body: bytes) -> bytes:
     """The words of the page as bytes: scripts, styles, comments and tags removed."""
     sample = SCRIPT_STYLE.sub(b" ", HTML_COMMENT.sub(b" ", body))
@@ -285,7 +298,7 @@ class DecodePipeline:
     def process_item(self, item):
         if not isinstance(item, ReportPage):
             return item
-        if is_document_type(item.content_type):
+        if is_attachment(item):
             logger.debug("Attachment %s (%s) passed on undecoded", item.url, item.content_type)
             self.stats.inc_value("nianbao/encoding/document")
             return item

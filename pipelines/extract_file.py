@@ -14,11 +14,21 @@ from pipelines.chain import process_page, processing_stages
 RECORD_KEYS = (
     "url", "title", "year", "index_no", "publisher", "generated_date", "text", "encoding", "spam_mirror",
     "publish_date", "doc_no", "topic", "site_id_code", "tables", "encoding_source", "encoding_detail",
-    "extractor", "spam_evidence", "spam_removed", "metadata_sources",
+    "extractor", "spam_evidence", "spam_removed", "metadata_sources", "statistics",
 )
 
 
-DROP_EXPLANATIONS = {"undecodable": "the body is not text in any encoding we can read (undecodable)"}
+DROP_EXPLANATIONS = {
+    "undecodable": "the body is not text in any encoding we can read (undecodable)",
+    "needs_ocr": "the PDF is scanned images without a text layer (needs_ocr; set NIANBAO_OCR=1 to OCR it)",
+    "attachment_corrupt": "the file is truncated or corrupt (attachment_corrupt)",
+    "attachment_encrypted": "the file is password-protected (attachment_encrypted)",
+    "attachment_zip_bomb": "the file would unzip to an unreasonable size (attachment_zip_bomb)",
+    "attachment_unsupported": "the file is not a PDF, Word, WPS or Excel document (attachment_unsupported)",
+    "attachment_too_large": "the file is larger than NIANBAO_MAX_ATTACHMENT_MB (attachment_too_large)",
+    "attachment_timeout": "reading the file took longer than NIANBAO_ATTACHMENT_TIMEOUT (attachment_timeout)",
+    "attachment_converter_missing": "LibreOffice or tesseract is not installed (attachment_converter_missing)",
+}
 
 
 class ExtractionError(Exception):

@@ -84,6 +84,9 @@ PLACE_PIPE_RUN = re.compile(r"(?:[\u4e00-\u9fff]{2,10}[ \t\u3000]*[|｜][ \t\u30
 PLACE_SPACE_RUN = re.compile(r"(?:[\u4e00-\u9fff]{2,10}[ \t\u3000]+){11,}[\u4e00-\u9fff]{2,10}")
 PLACE_PIPE_MIN_SHARE = 0.6
 PLACE_SPACE_MIN_SHARE = 0.8
+# The fewest separators each run pattern can match ({6,} pipes, {11,} gaps): text with fewer skips the regexes.
+PLACE_PIPE_MIN_PIPES = 6
+PLACE_SPACE_MIN_GAPS = 11
 
 # Pinyin annotations of a spam mirror: 關(guān), 國(guó), toneless (gong)(gong). One or more groups
 # right after a Han character; ASCII or full-width parentheses.

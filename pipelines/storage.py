@@ -11,7 +11,10 @@ from scrapy import signals
 
 from archive.schema import open_archive
 from archive.versions import record_capture, record_failure, record_mirror, utc_now
-from crawler.items import CrawlFailure, ReportPage
+from archive.warc_index import record_warc_rows
+from archive.crawl_report import record_attachment, record_crawl_reports
+from crawler.items import Attachment, CrawlFailure, ReportPage
+from crawler.warc_middleware import warc_record_written
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,8 @@ class ArchivePipeline:
         pipeline = cls(crawler.settings.get("NIANBAO_DB"), crawler.stats)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
+        pipeline.crawler = crawler
+        crawler.signals.connect(pipeline.warc_records_written, signal=warc_record_written)
         return pipeline
 
     def open_spider(self):
@@ -35,12 +40,16 @@ class ArchivePipeline:
 
     def close_spider(self):
         if self.db is not None:
+            self.store_crawl_report()
             self.db.close()
             self.db = None
 
     def process_item(self, item):
         if isinstance(item, CrawlFailure):
             self.store_failure(item)
+        elif isinstance(item, Attachment):
+            record_attachment(self.db, item)
+            self.stats.inc_value("nianbao/storage/attachment")
         elif isinstance(item, ReportPage) and item.spam_mirror:
             record_mirror(self.db, item)
             self.stats.inc_value("nianbao/storage/spam_mirror")
@@ -50,6 +59,17 @@ class ArchivePipeline:
             record_capture(self.db, item)
             self.stats.inc_value("nianbao/storage/report")
         return item
+
+    def warc_records_written(self, rows):
+        """Index rows of one exchange from the WARC middleware: this pipeline is SQLite's single writer."""
+        if self.db is not None:
+            record_warc_rows(self.db, rows)
+
+    def store_crawl_report(self) -> None:
+        """The spider's per-portal tally (spiders/tally.py), as crawl_reports rows."""
+        tally = getattr(getattr(getattr(self, "crawler", None), "spider", None), "tally", None)
+        if tally is not None:
+            record_crawl_reports(self.db, tally.spider, tally.started_at, utc_now(), tally.rows())
 
     def store_failure(self, failure: CrawlFailure) -> None:
         record_failure(self.db, failure)

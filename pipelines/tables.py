@@ -3,34 +3,16 @@ from __future__ import annotations
 
 import re
 
+from pipelines.textutil import normalize_space, tag_of  # noqa: F401  (re-exported: formats/, statistics)
+
 MAX_SPAN = 100          # a rowspan/colspan above this is a typo or an attack, not a 年报 table
 MAX_CELLS = 20_000      # grid positions per table; the 3 standard 国办 tables need < 300
 CELL_SEPARATOR = " | "
 
-# Characters that are whitespace on the page: ASCII runs, &nbsp;, U+3000 (全角空格), zero-width ones.
-WHITESPACE = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# A line break between two CJK characters is source formatting (Word wraps its HTML, cells break
-# "三、本<br>年度办<br>理结果"), not a space a reader sees: it is removed, not turned into " ".
-CJK = "[\u2e80-\u2fff\u3001-\u303f\u3040-\u9fff\uf900-\ufaff\uff01-\uffef]"
-CJK_BREAK = re.compile(rf"(?<={CJK})[ \t\r\u00a0\u3000]*\n\s*(?={CJK})")
 # Elements whose text is never page text.
 SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "select", "option"})
 # Elements that separate words inside a cell (a Word cell holds one <p> per line).
 CELL_BREAK_TAGS = frozenset({"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6"})
-
-
-def normalize_space(text: str) -> str:
-    """Collapse every kind of whitespace run to one space and strip; never NFKC."""
-    return WHITESPACE.sub(" ", CJK_BREAK.sub("", CONTROL.sub("", text))).strip()
-
-
-def tag_of(node) -> str:
-    """Lower-case local tag name; "" for comments and processing instructions."""
-    tag = node.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
 def direct_rows(table) -> list:

@@ -13,7 +13,10 @@ from pipelines.spam import (
     SpamStripPipeline, clean_page, deannotate, hiding_rule, is_gov_host, is_spam_link_host,
     lexicon_spans, place_run_spans, script_rule,
 )
+from pipelines import spam_patterns as P
+from pipelines.spam import MAX_PARSE_DEPTH, TOO_DEEP
 from pipelines.spam_patterns import RULES
+from pipelines.spam_text import LEXICON_GUARD, LEXICON_RE, has_lexicon
 
 PAGES = Path(__file__).parent / "pages" / "spam"
 
@@ -262,6 +265,30 @@ def test_ten_megabytes_stay_bounded(unit):
     html = "<html><body>" + unit * (10_000_000 // len(unit) + 1) + "</body></html>"
     result = clean_page(html, "https://www.example.gov.cn/a.html")
     assert len(html) > 10_000_000 and isinstance(result.html, str)
+
+
+# --- speed-ups that must not change results ------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "亚洲AV在线", "Av永久免费", "BET365体育", "bEt365", "365天在线服务", "在线办理", "永久基本农田", "",
+    "澳门葡京", "\x00".join(["无", "码"]),
+], ids=["both", "mixed-case", "upper", "odd-case", "digits-only", "cjk-tail-only", "cjk-only", "empty",
+        "plain", "split-by-join"])
+def test_lexicon_guard_never_misses_a_lexicon_match(text):
+    assert has_lexicon(text) == (LEXICON_RE.search(text) is not None)
+    assert LEXICON_GUARD.search(text) is not None or LEXICON_RE.search(text) is None
+
+
+@pytest.mark.parametrize("comment", ["<!--c-->", "<?pi x?>", "<b>x</b>"], ids=["comment", "pi", "element"])
+@pytest.mark.parametrize("depth", [248, 249, 250], ids=lambda d: f"depth{d}")
+def test_depth_check_matches_a_full_walk(depth, comment):
+    root = lxml.html.document_fromstring("<html><body>" + "<div>" * depth + comment + "</body></html>")
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in el)
+    assert bool(TOO_DEEP(root)) == (deepest >= MAX_PARSE_DEPTH)
 
 
 # --- the Scrapy adapter ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from w3lib.encoding import (
 
 from crawler.items import ReportPage
 from pipelines.formats.sniff import sniff_format
+from pipelines.stage import StatsStage
 
 logger = logging.getLogger(__name__)
 
@@ -285,15 +286,8 @@ def is_undecodable(decoded: Decoded) -> bool:
     return decoded.source == "fallback" and not decoded.text
 
 
-class DecodePipeline:
+class DecodePipeline(StatsStage):
     """Scrapy adapter for decode_page; drops binary bodies, passes attachments on undecoded."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item):
         if not isinstance(item, ReportPage):

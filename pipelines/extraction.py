@@ -27,6 +27,7 @@ from pipelines.extraction_render import (  # noqa: F401
     BLOCK_TAGS, CHROME_LINES, MAX_ELEMENTS, compose, drop_chrome_lines, render_segments,
 )
 from pipelines.tables import is_layout_table, normalize_space, table_grid, table_lines, tag_of  # noqa: F401
+from pipelines.stage import StatsStage
 
 logger = logging.getLogger(__name__)
 
@@ -185,14 +186,7 @@ def extract_main(html: str, url: str) -> MainText:
     return extract_detailed(html, url)[0]
 
 
-class MainTextPipeline:
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
+class MainTextPipeline(StatsStage):
     def process_item(self, item):
         if not isinstance(item, ReportPage) or not (item.html or item.encoding_source):
             return item          # attachments skip decoding; their text comes from pipelines.extract_file

@@ -23,6 +23,7 @@ from pipelines.metadata_dates import (  # noqa: F401
 )
 from pipelines.textutil import collapse_space
 from pipelines.textutil import collapse_space as normalize_space  # noqa: F401  (its former name here)
+from pipelines.stage import StatsStage
 
 logger = logging.getLogger(__name__)
 
@@ -198,15 +199,8 @@ def extract_metadata(html: str, text: str = "", url: str = "", list_title: str =
     return Metadata(**{name: values[name][0] for name in FIELDS}, sources=sources)
 
 
-class MetadataPipeline:
+class MetadataPipeline(StatsStage):
     """Copies `extract_metadata` onto each ReportPage and counts the fields found."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item):
         if not isinstance(item, ReportPage):

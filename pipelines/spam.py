@@ -27,7 +27,8 @@ from pipelines.spam_text import (  # noqa: F401
     drop_early_end_tags, lexicon_hits, lexicon_spans, place_run_spans, unescape_js,
 )
 from pipelines.textutil import collapse_space as squash  # noqa: F401
-from pipelines.textutil import hand_on_tree, strip_comments
+from pipelines.textutil import hand_on_tree, html_parser, strip_comments
+from pipelines.stage import StatsStage
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ class SpamResult:
 def parse_dom(html: str):
     """(document, "") or (None, reason) when parsing fails or would lose content."""
     try:
-        root = lxml.html.document_fromstring(XML_DECLARATION.sub("", html))
+        root = lxml.html.document_fromstring(XML_DECLARATION.sub("", html), parser=html_parser(keep_comments=True))
     except (etree.ParserError, ValueError):
         return None, "unparsable"
     if TOO_DEEP(root):                            # libxml2 silently drops everything deeper
@@ -109,15 +110,8 @@ def clean_page(html: str, url: str) -> SpamResult:
     return SpamResult(html, removed, evidence, tree=reusable_tree(root, html, False))
 
 
-class SpamStripPipeline:
+class SpamStripPipeline(StatsStage):
     """Adapts clean_page to Scrapy; mirrors are flagged, not dropped (storage keeps them apart)."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
 
     def process_item(self, item):
         if not isinstance(item, ReportPage) or not item.html:

@@ -14,7 +14,7 @@ from typing import Callable, Iterator
 
 from sqlite_utils import Database
 
-from archive.warc_index import warc_location
+from archive.warc_index import capture_location
 
 FORMATS = ("jsonl", "csv", "parquet")
 PARQUET_BATCH = 500
@@ -65,7 +65,7 @@ def selection_sql(flt: ExportFilter) -> tuple[str, list]:
            f"r.last_changed, r.gone_at, r.gone_status, r.metadata_sources, {text_from}.sha256 as sha256, "
            f"{text_from}.fetched_at as fetched_at, {text_from}.text as text, {text_from}.tables as tables, "
            f"{text_from}.sha256 = r.sha256 as is_current, c.capture_id, c.fetched_at as captured_at, c.status, "
-           f"c.encoding, c.encoding_source, c.encoding_detail "
+           f"c.encoding, c.encoding_source, c.encoding_detail, c.warc_file, c.warc_offset "
            f"{join} left join captures c on c.capture_id = {capture}{where} order by {order}")
     return sql, params
 
@@ -85,7 +85,8 @@ def export_records(db: Database, flt: ExportFilter = ExportFilter()) -> Iterator
         record = {name: row[name] for name in METADATA_FIELDS}
         record.update(text=row["text"] or "", tables=parse_json(row["tables"], []),
                       metadata_sources=parse_json(row["metadata_sources"], {}), is_current=bool(row["is_current"]))
-        where = warc_location(db, row["url"], row["captured_at"] or "") if has_warc else None
+        where = capture_location(db, row["url"], row["captured_at"] or "", row["warc_file"],
+                                 row["warc_offset"]) if has_warc else None
         record["provenance"] = {
             "capture_id": row["capture_id"], "captured_at": row["captured_at"], "status": row["status"],
             "encoding": row["encoding"], "encoding_source": row["encoding_source"],

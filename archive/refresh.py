@@ -11,6 +11,13 @@ from typing import Iterator
 from sqlite_utils import Database
 
 
+# What a refresh found when it re-checked an archived report (crawler.items.RefreshCheck.outcome):
+# still there unchanged (304) or fetched again (200: record_capture versions it by text digest), gone
+# (404/410), or unlisted (answered, but no list page of its portal links to it any more).
+REFRESH_OUTCOMES = ("not_modified", "fetched", "gone", "unlisted")
+GONE_OUTCOMES = ("gone", "unlisted")
+
+
 class UnknownReport(LookupError):
     """No report in the archive has this URL."""
 
@@ -27,6 +34,7 @@ class KnownReport:
     etag: str = ""
     last_modified: str = ""
     gone_at: str | None = None
+    title: str = ""
 
 
 def validators(headers_json: str | None) -> tuple[str, str]:
@@ -50,13 +58,13 @@ def known_reports(db: Database, portal: str | None = None, include_gone: bool = 
         params.append(portal)
     if not include_gone:
         where.append("r.gone_at is null")
-    sql = (f"select r.report_id, r.url, r.portal, r.sha256, r.last_seen, r.gone_at, c.headers "
+    sql = (f"select r.report_id, r.url, r.portal, r.sha256, r.last_seen, r.gone_at, r.title, c.headers "
            f"from reports r left join captures c on c.capture_id = r.capture_id "
            f"where {' and '.join(where)} order by r.url")
     for row in db.query(sql, params):
         etag, last_modified = validators(row["headers"])
         yield KnownReport(row["report_id"], row["url"], row["portal"] or "", row["sha256"] or "",
-                          row["last_seen"] or "", etag, last_modified, row["gone_at"])
+                          row["last_seen"] or "", etag, last_modified, row["gone_at"], row["title"] or "")
 
 
 def conditional_headers(report: KnownReport) -> dict[str, str]:
@@ -101,3 +109,18 @@ def version_history(db: Database, url: str) -> list[dict]:
     rows = db.query("select sha256, fetched_at, text, tables, capture_id from versions where report_id = ? "
                     "order by fetched_at, sha256", [report_id])
     return [{**row, "tables": json.loads(row["tables"] or "[]")} for row in rows]
+
+
+def apply_check(db: Database, url: str, outcome: str, status: int | None, when: str) -> None:
+    """Record a refresh's verdict on an archived report: gone (with the status, None when unlisted) or seen."""
+    if outcome not in REFRESH_OUTCOMES:
+        raise ValueError(f"unknown refresh outcome {outcome!r} for {url}")
+    if outcome in GONE_OUTCOMES:
+        mark_gone(db, url, status if outcome == "gone" else None, when)
+    else:
+        mark_seen(db, url, when)
+
+
+def stored_since(db: Database, since: str) -> set[str]:
+    """URLs of reports captured or re-checked at or after `since` (what a killed job already finished)."""
+    return {row["url"] for row in db.query("select url from reports where last_seen >= ?", [since])}

@@ -72,6 +72,16 @@ def warc_location(db: Database, url: str, fetched_at: str) -> dict | None:
     return dict(row) if row else None
 
 
+def capture_location(db: Database, url: str, fetched_at: str, warc_file: str | None,
+                     offset: int | None) -> dict | None:
+    """The WARC record of a capture: exact when the capture kept its (file, offset), else by URL and time."""
+    if warc_file and offset is not None:
+        row = next(db.query("select warc_file, offset, length, date, record_type from warc_captures "
+                            "where warc_file = ? and offset = ?", [warc_file, offset]), None)
+        return dict(row) if row else {"warc_file": warc_file, "offset": offset, "length": None}
+    return warc_location(db, url, fetched_at)
+
+
 def index_warc_file(db: Database, path: str | Path) -> int:
     """(Re)index every request/response/revisit record of one WARC file; return how many rows."""
     path = Path(path)

@@ -1,4 +1,4 @@
-"""Benchmark the archive: search latency on N synthetic reports, export throughput and peak memory, WARC writes.
+"""Benchmark the archive: first crawl vs refresh, search latency on N reports, export throughput and memory, WARC writes.
 
 Example: python benchmarks/archive.py --reports 100000 --workdir /tmp/nianbao-bench
 """
@@ -105,6 +105,41 @@ def time_warc(directory: Path, exchanges: int, rng: random.Random) -> dict:
             "body_mb_per_s": round(raw / 1e6 / seconds, 1), "warc_mb": round(written / 1e6, 1)}
 
 
+def time_refresh(workdir: Path) -> dict:
+    """Requests, response bytes and seconds of a first crawl and of a refresh of the unchanged sample portal."""
+    import shutil
+
+    from crawler.portal_server import SAMPLE_PORTAL
+    from tests.conftest import run_scrapy_crawl
+    from tests.test_crawl_refresh import ALLOW_LOOPBACK, conditional_portal, crawl_stats
+
+    site = workdir / "refresh-site"
+    shutil.rmtree(site, ignore_errors=True)
+    shutil.copytree(SAMPLE_PORTAL, site)
+    db_path = workdir / "refresh.db"
+    for old in workdir.glob("refresh.db*"):
+        old.unlink()
+    shutil.rmtree(workdir / "refresh-warc", ignore_errors=True)
+    server = conditional_portal(site)
+    figures = {}
+    try:
+        for name, args in (("first_crawl", {}), ("refresh", {"refresh": "1"})):
+            started = time.perf_counter()
+            result = run_scrapy_crawl(db_path, {"start_urls": server.url + "/index.html", **args}, ALLOW_LOOPBACK)
+            seconds = time.perf_counter() - started
+            stats = crawl_stats(result.stderr)
+            figures[name] = {"requests": stats.get("downloader/request_count", 0),
+                             "response_bytes": stats.get("downloader/response_bytes", 0),
+                             "not_modified": stats.get("downloader/response_status_count/304", 0),
+                             "seconds": round(seconds, 2)}   # the whole `scrapy crawl` process
+    finally:
+        server.stop()
+    first, again = figures["first_crawl"], figures["refresh"]
+    figures["refresh_share"] = {"requests": round(again["requests"] / first["requests"], 3),
+                                "response_bytes": round(again["response_bytes"] / first["response_bytes"], 3)}
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=100_000)
@@ -114,7 +149,7 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     db_path = args.workdir / f"bench-{args.reports}.db"
     rng = random.Random(6)
-    figures = {}
+    figures = {"refresh": time_refresh(args.workdir)}
     if not db_path.exists():
         figures["build_seconds"] = round(build(db_path, args.reports, rng), 1)
     figures["db_mb"] = round(db_path.stat().st_size / 1e6, 1)

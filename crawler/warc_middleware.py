@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 # Sent with rows=[IndexRow, …] after each exchange is on disk.
 warc_record_written = object()
+# Response flag of a page rendered by Chromium (scrapy-playwright): never written as a WARC response record.
+RENDERED_FLAG = "nianbao_rendered"
 
 
 def warc_dir_for(settings) -> Path:
@@ -89,8 +91,15 @@ class WarcRecorderMiddleware:
     def process_response(self, request, response):
         if "cached" in response.flags:       # HttpCacheMiddleware replay, not an exchange with the server
             return response
+        if request.meta.get("playwright"):   # Chromium's DOM after scripts ran, not the bytes the server sent
+            response.flags.append(RENDERED_FLAG)
+            self.stats.inc_value("nianbao/warc/rendered_skipped")
+            logger.debug("Not recording %s in WARC: rendered in the browser, not raw server bytes", response.url)
+            return response
         exchange = exchange_of(request, response)
         rows = self.files.write_exchange(exchange, self.prior(exchange.url))
+        # Exact provenance for the item built from this response (spiders/capture.py report_page).
+        request.meta["nianbao_warc_file"], request.meta["nianbao_warc_offset"] = rows[-1].warc_file, rows[-1].offset
         for row in rows:
             self.stats.inc_value(f"nianbao/warc/{row.record_type}")
         self.stats.inc_value("nianbao/warc/bytes", sum(row.length for row in rows))

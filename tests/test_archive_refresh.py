@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from archive.refresh import (KnownReport, UnknownReport, conditional_headers, known_reports, mark_gone,
-                             mark_seen, validators, version_history)
+from archive.refresh import (KnownReport, UnknownReport, apply_check, conditional_headers, known_reports,
+                             mark_gone, mark_seen, stored_since, validators, version_history)
 from archive.schema import open_archive
 from archive.versions import record_capture
 from crawler.items import ReportPage
@@ -79,3 +79,36 @@ def test_version_history_oldest_first(db):
 def test_unknown_url_is_a_named_error(db, call):
     with pytest.raises(UnknownReport):
         call(db)
+
+
+@pytest.mark.parametrize("outcome, status, gone", [
+    ("gone", 410, (1, 410)),
+    ("unlisted", 200, (1, None)),            # answered, but no list links it: gone without a status
+    ("not_modified", 304, (0, None)),
+    ("fetched", 200, (0, None)),
+], ids=["gone-410", "unlisted", "not-modified", "fetched"])
+def test_apply_check(db, outcome, status, gone):
+    apply_check(db, URL, outcome, status, "2026-02-01T00:00:00+00:00")
+    assert db.execute("select gone_at is not null, gone_status from reports").fetchone() == gone
+
+
+def test_apply_check_refuses_an_unknown_outcome(db):
+    with pytest.raises(ValueError):
+        apply_check(db, URL, "vanished", 404, "2026-02-01T00:00:00+00:00")
+
+
+@pytest.mark.parametrize("status, listed, lists_reached, expected", [
+    (404, True, True, "gone"), (410, False, False, "gone"),
+    (304, True, True, "not_modified"), (200, True, True, "fetched"),
+    (304, False, True, "unlisted"), (200, False, True, "unlisted"),
+    (304, False, False, "not_modified"),     # the portal's lists were not reached: no verdict on listing
+], ids=["404", "410-unreached", "304", "200", "304-unlisted", "200-unlisted", "304-lists-unreached"])
+def test_outcome_of(status, listed, lists_reached, expected):
+    from spiders.refresh import outcome_of
+
+    assert outcome_of(status, listed, lists_reached) == expected
+
+
+def test_stored_since(db):
+    assert stored_since(db, "2025-03-01T00:00:00+00:00") == {URL}
+    assert stored_since(db, "2025-03-02T00:00:00+00:00") == set()

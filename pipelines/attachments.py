@@ -2,6 +2,9 @@
 
 Needs: body, headers, html == "" (DecodePipeline passes documents on undecoded).  Sets: text, tables, extractor,
 title (when empty).  Drops: no_main_text, needs_ocr, attachment_<reason> (see pipelines.formats.FAILURE_REASONS).
+A pointer page carrying its file (item.attachment, see spiders/attachments.py) takes the file's text, tables and
+extractor; the page keeps its HTML for the metadata stage. An unreadable file never drops the page: it keeps
+its own text and attachment.error says why (storage records it as a failure).
 """
 from __future__ import annotations
 
@@ -71,6 +74,8 @@ class AttachmentTextPipeline:
         return cls(crawler.stats, limits)
 
     def process_item(self, item):
+        if isinstance(item, ReportPage) and item.attachment is not None and item.attachment.body:
+            return self.take_attachment_text(item)
         if not isinstance(item, ReportPage) or item.html or sniff_format(item.body, item.content_type, item.url) is None:
             return item
         try:
@@ -82,6 +87,31 @@ class AttachmentTextPipeline:
         self.stats.inc_value(f"nianbao/attachments/{document.format}")
         self.stats.inc_value("nianbao/attachments/pages", document.pages)
         return self.fill(item, document)
+
+    def take_attachment_text(self, item: ReportPage) -> ReportPage:
+        """Pointer page + file → one report whose text and tables are the file's."""
+        file = item.attachment
+        try:
+            document = extract_document(file.body, file.url, file.headers.get("content-type"), self.limits)
+        except DocumentError as error:
+            file.error = f"attachment_{error.reason}"
+            self.stats.inc_value(f"nianbao/attachments/failed/{error.reason}")
+            logger.warning("Unreadable attachment %s of %s (%s): the page keeps its own text", file.url, item.url,
+                           error)
+            return item
+        file.format = document.format
+        self.stats.inc_value(f"nianbao/attachments/{document.format}")
+        self.stats.inc_value("nianbao/attachments/pages", document.pages)
+        if not document.text:
+            file.error = "needs_ocr" if document.needs_ocr else "no_main_text"
+            self.stats.inc_value(f"nianbao/attachments/{file.error}")
+            logger.warning("No text in attachment %s of %s (%s)", file.url, item.url, file.error)
+            return item
+        item.text, item.tables = document.text, document.tables
+        item.extractor = document.format + ("+ocr" if document.ocr_pages else "")
+        self.stats.inc_value("nianbao/attachments/pointer_page")
+        logger.debug("Pointer page %s takes the text of %s (%s)", item.url, file.url, item.extractor)
+        return item
 
     def fill(self, item: ReportPage, document: DocumentText) -> ReportPage:
         if not document.text:

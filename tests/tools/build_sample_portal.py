@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[2]
 SITE_NAME = "示例县人民政府"
@@ -52,7 +53,8 @@ REPORTS = [
     dict(seed="004", path="/zwgk/xxgknb/202503/t20250328_1017.html", year=2024,
          title="同江市2024年政府信息公开工作年度报告", publisher="同江市人民政府办公室",
          index_no="230881000/2025-00008", generated_date="2025-03-28", generated_shown="2025-03-28",
-         pub="2025-03-28 11:20", topic="政务公开", meta_style="ul", charset="utf-8", spam=False),
+         pub="2025-03-28 11:20", topic="政务公开", meta_style="ul", charset="utf-8", spam=False,
+         docx="P020250328_1017.docx"),
 ]
 STATS_PATH = "/zwgk/xxgknb/202503/t20250315_1012.html"
 NOTICE_PATH = "/zwgk/xxgknb/202412/t20241210_0990.html"
@@ -299,6 +301,8 @@ def report_main(r: dict, paragraphs: list[str], grids: list[list[list[tuple]]]) 
         body += paragraph_html(p, indent)
         if re.match(r"^[二三四]、(主动公开|收到和处理|政府信息公开行政复议)", p):
             body += table_html(next(tables))
+    if r.get("docx"):   # issue 5: a full HTML report that also links its Word original
+        body += f'<p>附件：<a href="./{r["docx"]}">{E(r["title"])}.docx</a></p>\n'
     if r["spam"]:
         body = SPAM_HIDDEN + "\n" + body        # 暗链 injected into the document body by the attacker
     info = (f'<div class="article_info"><span>来源：{E(r["publisher"])}</span><span>发布时间：{r["pub"]}</span>'
@@ -372,7 +376,8 @@ def nianbao_lists() -> dict[str, bytes]:
              (r["000"]["path"], r["000"]["title"], "2025-01-20")]
     page2 = [(PRIVATE_PATH, PRIVATE_TITLE, "2025-01-15"),
              (NOTICE_PATH, "关于做好2024年度政府信息公开工作年度报告编制发布工作的通知", "2024-12-10"),
-             (r["003"]["path"], r["003"]["title"], "2024-01-26")]
+             (POINTER_CORRUPT[0], POINTER_CORRUPT[3], "2024-02-07"), (POINTER_HANWEB[0], POINTER_HANWEB[3], "2024-02-06"),
+             (POINTER_PDF[0], POINTER_PDF[3], "2024-02-05"), (r["003"]["path"], r["003"]["title"], "2024-01-26")]
     return {"/zwgk/xxgknb/index.html": list_page("政府信息公开年报", crumbs, [(rel(h), t, d) for h, t, d in page1],
                                                  pager_html(2, 0)),
             "/zwgk/xxgknb/index_1.html": list_page("政府信息公开年报", crumbs, [(rel(h), t, d) for h, t, d in page2],
@@ -517,6 +522,100 @@ FAIL_ROUTES = {"/_fail/500": 500, "/_fail/404": 404, "/_fail/slow?seconds=1": 20
                "/_fail/truncated": 200, "/_fail/huge?mb=1": 200, "/_fail/binary": 200, "/_fail/gbk-as-utf8": 200}
 
 
+# --- attachments (issue 5): pointer pages whose report is a file, a Hanweb download, a full page's DOCX ---
+
+POINTER_PDF = ("/zwgk/xxgknb/202402/t20240205_0970.html", "./P020240205397012345678.pdf", "001",
+               "示例县农业农村局2023年政府信息公开工作年度报告", "示例县农业农村局", "990000000/2024-00031", "2024-02-05")
+POINTER_HANWEB = ("/zwgk/xxgknb/202402/t20240206_0971.html", "4f2a9c0e1b7d4e3a8c6f5b2d1e0a9c8b", "000",
+                  "示例县教育局2023年政府信息公开工作年度报告", "示例县教育局", "990000000/2024-00032", "2024-02-06")
+POINTER_CORRUPT = ("/zwgk/xxgknb/202402/t20240207_0972.html", "./P020240207555500000001.pdf", None,
+                   "示例县水利局2023年政府信息公开工作年度报告", "示例县水利局", "990000000/2024-00033", "2024-02-07")
+FULL_PAGE_DOCX = "/zwgk/xxgknb/202503/P020250328_1017.docx"   # linked from seed 004's full HTML page
+# Pasted from the author's desktop: never fetched, never recorded.
+LOCAL_LINKS = ('<a href="file:///C:/Users/admin/Desktop/年报终稿.pdf">年报终稿.pdf</a> '
+               '<a href="C:\\Users\\admin\\Desktop\\年报终稿.doc">年报终稿.doc</a>')
+
+
+def deterministic_zip(body: bytes) -> bytes:
+    """The same DOCX with fixed member dates, so rebuilding the portal changes no byte."""
+    import io
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(body)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(zipfile.ZipInfo(info.filename, (1980, 1, 1, 0, 0, 0)), source.read(info.filename),
+                            zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def seed_documents(seed: str) -> tuple[list, bytes, bytes]:
+    """(blocks, PDF, DOCX) of a seed, built as in tests/test_pipelines_attachments_build.py, byte-stable."""
+    import sys
+
+    sys.path.insert(0, str(REPO))
+    from reportlab import rl_config
+
+    from tests.test_pipelines_attachments_build import build_docx, build_pdf, seed_blocks
+    rl_config.invariant = 1          # no creation date or random document id in the PDF
+    blocks = seed_blocks(next(p.name for p in (REPO / "tests" / "seeds").glob(f"{seed}_*.txt")))
+    blocks = [clean_paragraph(b) if isinstance(b, str) else b for b in blocks
+              if not isinstance(b, str) or clean_paragraph(b) and b not in SEED_FURNITURE]
+    return blocks, build_pdf(blocks), deterministic_zip(build_docx(blocks))
+
+
+def pointer_page(spec, href: str, name: str) -> bytes:
+    path, _, _, title, publisher, index_no, date = spec
+    meta = dict(index_no=index_no, topic="政务公开", publisher=publisher, generated_shown=date, title=title,
+                pub=date + " 09:00", meta_style="ul")
+    links = f'<p>附件：<a href="{E(href)}">{E(name)}</a></p>\n<p style="display:none">{LOCAL_LINKS}</p>\n'
+    crumbs = ZWGK_CRUMBS + (("政府信息公开年报", "/zwgk/xxgknb/index.html"),)
+    return article_page(title, "政府信息公开年报", crumbs, [], date=date + " 09:00", source=publisher,
+                        extra_html=links, metadata=meta)
+
+
+def expected_pointer(spec, blocks: list | None) -> dict:
+    path, _, _, title, publisher, index_no, date = spec
+    prose = [b for b in blocks or [] if isinstance(b, str) and len(b) >= 20 and b != title]
+    return {"path": path, "title": title, "year": 2023, "publisher": publisher, "index_no": index_no,
+            "generated_date": date, "publish_date": date, "doc_no": "", "site_id_code": SITE_ID_CODE,
+            "charset": "utf-8", "tables": 3 if blocks else 0, "spam_injected": False, "pointer": True,
+            "must_contain": [sentences(prose[0])[0], sentences(prose[-1])[-1]] if blocks else ["附件："],
+            "must_not_contain": CHROME_SNIPPETS + ["年报终稿"]}
+
+
+def attachment_site() -> tuple[dict[str, bytes], dict, list[dict], dict]:
+    """(files, _routes.json, EXPECTED reports, EXPECTED["attachments"]) of the attachment pages."""
+    files, d = {}, "/zwgk/xxgknb/202402/"
+    pdf_blocks, pdf, _ = seed_documents(POINTER_PDF[2])
+    files[POINTER_PDF[0]] = pointer_page(POINTER_PDF, POINTER_PDF[1], POINTER_PDF[3] + ".pdf")
+    files[d + POINTER_PDF[1][2:]] = pdf
+    # Hanweb: downfile.jsp answers 302 to /attach/0/<hex>.pdf; showname= is the real name. The "PDF" is a
+    # DOCX (a lying extension): the attachment stage sniffs the bytes.
+    hanweb_blocks, _, docx = seed_documents(POINTER_HANWEB[2])
+    hexname, showname = POINTER_HANWEB[1], POINTER_HANWEB[3] + ".pdf"
+    download = f"/module/download/downfile.jsp?classid=0&filename={hexname}.pdf&showname={showname}"
+    files[POINTER_HANWEB[0]] = pointer_page(POINTER_HANWEB, download, showname)
+    files[f"/attach/0/{hexname}.pdf"] = docx
+    requested = "/module/download/downfile.jsp?" + urlencode(  # as the crawler asks for it: UTF-8, %-encoded
+        {"classid": "0", "filename": f"{hexname}.pdf", "showname": showname})
+    routes = {requested: {"location": f"/attach/0/{hexname}.pdf", "status": 302,
+                         "file": f"/attach/0/{hexname}.pdf", "type": "application/octet-stream"}}
+    # A truncated PDF: a recorded failure; the page stays a report with its own (one-line) text.
+    files[POINTER_CORRUPT[0]] = pointer_page(POINTER_CORRUPT, POINTER_CORRUPT[1], POINTER_CORRUPT[3] + ".pdf")
+    files[d + POINTER_CORRUPT[1][2:]] = pdf[:600]
+    _, _, docx_004 = seed_documents("004")
+    files[FULL_PAGE_DOCX] = docx_004
+    reports = [expected_pointer(POINTER_PDF, pdf_blocks), expected_pointer(POINTER_HANWEB, hanweb_blocks),
+               expected_pointer(POINTER_CORRUPT, None)]
+    attachments = {"pointer": {POINTER_PDF[0]: d + POINTER_PDF[1][2:], POINTER_HANWEB[0]: download},
+                   "file_names": {d + POINTER_PDF[1][2:]: POINTER_PDF[1][2:], download: showname,
+                                  FULL_PAGE_DOCX: FULL_PAGE_DOCX.rsplit("/", 1)[1]},
+                   "corrupt": {POINTER_CORRUPT[0]: d + POINTER_CORRUPT[1][2:]},
+                   "full_page": {REPORTS[3]["path"]: FULL_PAGE_DOCX}}
+    return files, routes, reports, attachments
+
+
 def build(seeds: Path, out: Path) -> dict:
     """Write the whole site under out (replacing it) and return EXPECTED."""
     files = dict(STATIC)
@@ -527,12 +626,16 @@ def build(seeds: Path, out: Path) -> dict:
         files[r["path"]] = report_page(r, paragraphs, grids)
         reports.append(expected_report(r, paragraphs, grids))
     files.update(other_pages())
+    attachment_files, routes, pointer_reports, attachments = attachment_site()
+    files.update(attachment_files)
+    reports += pointer_reports
     expected = {"home": "/index.html", "reports": reports,
                 "not_reports": [STATS_PATH, NOTICE_PATH, GUIDE_PATH, RULES_PATH] + [p for p, _, _ in NEWS],
                 "list_pages": ["/zwgk/xxgknb/index.html", "/zwgk/xxgknb/index_1.html"],
                 "empty_lists": ["/zwgk/bmxxgkml/tjj/xxgknb/index.html"],
                 "robots_disallowed": [PRIVATE_PATH], "failures": [{"path": FAIL_PATH, "reason": "http_500"}],
-                "fail_routes": FAIL_ROUTES}
+                "fail_routes": FAIL_ROUTES, "attachments": attachments}
+    files["/_routes.json"] = json_bytes(routes)
     files["/_headers.json"] = json_bytes({GBK_PATH: {"Content-Type": "text/html; charset=gbk"}})
     files["/EXPECTED.json"] = json_bytes(expected)
     files["/README.md"] = README.encode("utf-8")

@@ -138,6 +138,30 @@ def m003_crawl_reports(db: Database) -> None:
     db["attachments"].create_index(["report_url"])
 
 
+@migrations()
+def m008_attachment_files(db: Database) -> None:
+    # Fetched report files (archive/attachments.py): real name, raw-byte digest and size, sniffed format,
+    # their capture, and why their text could not be read (a DROP_REASONS value) when it could not.
+    for column, kind in (("file_name", str), ("sha256", str), ("size", int), ("format", str),
+                         ("capture_id", int), ("error", str)):
+        db["attachments"].add_column(column, kind)
+
+
+@migrations()
+def m009_capture_warc_location(db: Database) -> None:
+    # Exact provenance: the WARC record (file, offset) the crawl wrote for this capture's response
+    # (crawler/warc_middleware.py via ReportPage.warc_file/warc_offset); NULL for older captures.
+    db["captures"].add_column("warc_file", str)
+    db["captures"].add_column("warc_offset", int)
+
+
+@migrations()
+def m010_cluster_items(db: Database) -> None:
+    # `nianbao writer` (crawler/cluster_writer.py): ids of the Redis item envelopes already stored, written
+    # in the same transaction as the item, so an item re-read after a writer crash is applied only once.
+    db["cluster_items"].create({"item_id": str, "kind": str, "stored_at": str}, pk="item_id")
+
+
 # New migrations go above this line, each a new named function; never edit an applied one.
 
 

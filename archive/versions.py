@@ -86,5 +86,6 @@ def insert_capture(db: Database, page: ReportPage, report_id: str | None) -> int
         "body_sha256": hashlib.sha256(page.body).hexdigest(), "fetched_at": page.fetched_at,
         "encoding": page.encoding, "encoding_source": page.encoding_source,
         "encoding_detail": to_json(page.encoding_detail),
+        "warc_file": page.warc_file or None, "warc_offset": page.warc_offset,
     })
     return table.last_pk

@@ -46,6 +46,21 @@ def crawl(db_path, portals_file, start_urls):
 
 
 @main.command()
+@db_option
+@click.option("--portals", "portals_file", default="", metavar="FILE.csv", help="CSV with name,url columns.")
+@click.option("--start-urls", default="", metavar="U1,U2", help="Comma-separated portal URLs.")
+def refresh(db_path, portals_file, start_urls):
+    """Revisit portals: find new reports, re-check archived ones conditionally, mark vanished ones gone.
+
+    Same as `scrapy crawl reports -a refresh=1`. Unchanged reports (304 or same text) get no new version.
+    Example: nianbao refresh --start-urls https://www.example.gov.cn/ --db nianbao.db
+    """
+    from crawler.run import run_crawl
+
+    run_crawl(default_db(db_path), start_urls=start_urls, portals=portals_file, refresh="1")
+
+
+@main.command()
 @click.option("--db", "db_path", default="nianbao-demo.db", show_default=True, metavar="FILE")
 def demo(db_path):
     """Serve the bundled sample portal on 127.0.0.1 and crawl it into an archive.
@@ -114,7 +129,9 @@ def extract(path, url, content_type, verbose):
 @main.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def stats(db_path, as_json):
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Instead: a cluster's queue lengths, workers seen and items pending (redis://HOST:6379/0).")
+def stats(db_path, as_json, redis_url):
     """Summarise an archive: reports by year and publisher, failures by reason.
 
     Example: nianbao stats --db nianbao.db
@@ -122,6 +139,10 @@ def stats(db_path, as_json):
     from archive.schema import open_archive
     from archive.stats import format_summary, summarise
 
+    if redis_url:
+        from crawler.cluster_cli import show_cluster_stats
+
+        return show_cluster_stats(redis_url, as_json)
     db_path = default_db(db_path)
     if not Path(db_path).exists():
         fail(f"No archive at {db_path}.")
@@ -239,3 +260,9 @@ def cdxj(db_path, out_path, warc_dir):
     if warc_dir is not None:
         click.echo(f"indexed {index_warc_dir(db, warc_dir)} records from {warc_dir}", err=True)
     click.echo(f"{write_cdxj(db, out_path)} lines → {out_path}", err=True)
+
+
+from crawler.cluster_cli import enqueue, writer  # noqa: E402 - several machines: crawler/cluster_cli.py
+
+main.add_command(enqueue)
+main.add_command(writer)

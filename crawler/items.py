@@ -36,6 +36,8 @@ class ReportPage:
     portal: str = ""                # portal name from the portal list
     list_title: str = ""            # anchor text of the link that led here
     referer: str = ""
+    warc_file: str = ""             # the WARC record of this response (crawler/warc_middleware.py): exact
+    warc_offset: int | None = None  # provenance for exports; empty when WARC recording is off
     # encoding stage
     html: str = ""
     encoding: str = ""              # codec used to decode body, e.g. "gb18030"
@@ -64,6 +66,9 @@ class ReportPage:
     # statistics stage
     statistics: dict[str, Any] | None = None  # the three national tables as numbers + identity checks,
                                               # see pipelines.statistics.parse_statistics
+    # attachments stage: a pointer page ("附件：…年度报告.pdf") travels with the file it points to; the
+    # report takes the file's text and tables, the page gives the metadata (spiders/attachments.py)
+    attachment: Attachment | None = None
     # transient, deliberately not a field (no annotation: never stored, exported, compared or in asdict):
     # (html, lxml tree) the spam stage parsed; later stages reuse the tree while item.html is that very
     # string, else parse it themselves. See pipelines.textutil.hand_on_tree / handed_tree.
@@ -102,6 +107,26 @@ class Attachment:
     spider: str = "reports"
     portal: str = ""
     found_at: str = ""              # UTC, ISO 8601
+    # once fetched (spiders/attachments.py): the raw file, for the captures and attachments tables
+    file_name: str = ""             # showname=, Content-Disposition filename, else the URL's last segment
+    status: int = 0
+    headers: dict[str, str] = field(default_factory=dict)   # lower-cased names
+    body: bytes = b""
+    capture_url: str = ""           # where the bytes came from (after redirects)
+    format: str = ""                # sniffed: pdf, docx, doc, wps, xls, xlsx (pipelines.formats.sniff)
+    error: str = ""                 # why its text could not be read: a DROP_REASONS value, e.g. attachment_corrupt
+
+
+@dataclass
+class RefreshCheck:
+    """A refresh's verdict on an archived report (spiders/refresh.py); the storage pipeline marks it seen or gone."""
+
+    url: str                        # the report's archived URL
+    outcome: str                    # one of archive.refresh.REFRESH_OUTCOMES
+    status: int | None = None       # HTTP status of the re-check
+    spider: str = "reports"
+    portal: str = ""
+    at: str = ""                    # UTC, ISO 8601
 
 
 def report_id_for(url: str) -> str:

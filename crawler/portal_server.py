@@ -151,11 +151,15 @@ class PortalHandler(BaseHTTPRequestHandler):
         self.reply(200, content_type(path, url.path, portal.headers), path.read_bytes(), send_body)
 
     def route(self, answer: dict, send_body: bool) -> None:
-        """A _routes.json answer: a file under the root, or a status with an inline (latin-1) body."""
+        """A _routes.json answer: a redirect, a file under the root, or a status with an inline (latin-1) body."""
+        if "location" in answer:
+            return self.reply(answer.get("status", 302), "text/html", b"", send_body,
+                              extra={"Location": answer["location"]})
         if "file" in answer:
             path = resolve_file(self.server.portal.root, answer["file"])
             body = path.read_bytes() if path else NOT_FOUND_PAGE
-            return self.reply(200 if path else 404, answer.get("type") or "text/html", body, send_body)
+            return self.reply(200 if path else 404, answer.get("type") or "text/html", body, send_body,
+                              extra=answer.get("headers"))
         self.reply(answer.get("status", 200), answer.get("type", "text/html; charset=utf-8"),
                    answer.get("body", "").encode("latin-1"), send_body)
 

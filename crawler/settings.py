@@ -15,7 +15,8 @@ NIANBAO_MAX_DEPTH = 4
 NIANBAO_MAX_PAGES_PER_PORTAL = 300
 # Render JS-only 年报 list pages in Chromium (scrapy-playwright); documents always use the plain downloader.
 NIANBAO_RENDER_JS = True
-# Also download the report files discovery records (PDF/DOC/DOCX/WPS…) and pass them down the pipelines.
+# Also download the files of full HTML reports (kept as captures); files that are the report (listed directly,
+# or behind a pointer page "附件：…年度报告.pdf") are always fetched (spiders/attachments.py).
 NIANBAO_FETCH_ATTACHMENTS = False
 # The Chromium binary the browser path runs (Debian's package: apt-get install chromium).
 NIANBAO_CHROMIUM = os.environ.get("NIANBAO_CHROMIUM", "/usr/bin/chromium")
@@ -33,8 +34,21 @@ NIANBAO_CONTACT_URL = os.environ.get("NIANBAO_CONTACT_URL", "https://github.com/
 NIANBAO_WARC_ENABLED = True
 NIANBAO_WARC_DIR = os.environ.get("NIANBAO_WARC_DIR", "")
 NIANBAO_WARC_MAX_MB = 1000
+# Several machines (crawler/cluster.py): with NIANBAO_REDIS_URL set, this process is one worker of a
+# Redis-backed cluster (shared frontier with leases, shared per-host politeness, items go to `nianbao writer`).
+# A worker stops after NIANBAO_REDIS_IDLE_SECONDS of empty frontier; a lease not renewed for
+# NIANBAO_REDIS_LEASE_SECONDS (a dead worker) is handed out again, at most NIANBAO_REDIS_MAX_ATTEMPTS times;
+# a worker holds at most NIANBAO_REDIS_PREFETCH leases; NIANBAO_REDIS_WORKER_ID names it (default host-pid).
+NIANBAO_REDIS_URL = os.environ.get("NIANBAO_REDIS_URL", "")
+NIANBAO_REDIS_IDLE_SECONDS = 300
+NIANBAO_REDIS_LEASE_SECONDS = 30
+NIANBAO_REDIS_MAX_ATTEMPTS = 3
+NIANBAO_REDIS_PREFETCH = 16
+NIANBAO_REDIS_WORKER_ID = ""
 
 # --- Scrapy, grouped like its defaults ----------------------------------------------------------
+# Does nothing unless NIANBAO_REDIS_URL is set; then swaps in the Redis scheduler, limiter and item pipeline.
+ADDONS = {"crawler.cluster.ClusterAddon": 0}
 # Proxies come from the standard http_proxy/https_proxy/no_proxy environment variables
 # (HttpProxyMiddleware); with a proxy, host names are resolved by the proxy, not locally.
 AUTOTHROTTLE_ENABLED = True
@@ -65,6 +79,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateHostGuardMiddleware": 760,
     # Between RedirectMiddleware (600) and HttpCacheMiddleware (900): sees 3xx and still-compressed bodies.
     "crawler.warc_middleware.WarcRecorderMiddleware": 650,
+}
+
+# Before the scheduler opens JOBDIR: a job killed mid-crawl (SIGKILL) restarts its walk cleanly (spiders/resume.py).
+EXTENSIONS = {
+    "spiders.resume.JobDirGuard": 100,
 }
 
 # Spam comes off the DOM before the main text is chosen: hidden 暗链 and after-</html> junk must

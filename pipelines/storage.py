@@ -9,11 +9,13 @@ import logging
 
 from scrapy import signals
 
+from archive.attachments import record_attachment_file
+from archive.refresh import UnknownReport, apply_check
 from archive.schema import open_archive
 from archive.versions import record_capture, record_failure, record_mirror, utc_now
 from archive.warc_index import record_warc_rows
 from archive.crawl_report import record_attachment, record_crawl_reports
-from crawler.items import Attachment, CrawlFailure, ReportPage
+from crawler.items import Attachment, CrawlFailure, RefreshCheck, ReportPage
 from crawler.warc_middleware import warc_record_written
 
 logger = logging.getLogger(__name__)
@@ -47,8 +49,10 @@ class ArchivePipeline:
     def process_item(self, item):
         if isinstance(item, CrawlFailure):
             self.store_failure(item)
+        elif isinstance(item, RefreshCheck):
+            self.store_check(item)
         elif isinstance(item, Attachment):
-            record_attachment(self.db, item)
+            (record_attachment_file if item.body else record_attachment)(self.db, item)
             self.stats.inc_value("nianbao/storage/attachment")
         elif isinstance(item, ReportPage) and item.spam_mirror:
             record_mirror(self.db, item)
@@ -56,9 +60,25 @@ class ArchivePipeline:
             logger.warning("Spam mirror kept apart, not as a report: %s (%s)", item.url,
                            "; ".join(item.spam_evidence))
         elif isinstance(item, ReportPage):
-            record_capture(self.db, item)
+            with self.db.atomic():   # a pointer page's report and its file land together (spiders/attachments.py)
+                report_id = record_capture(self.db, item)
+                if item.attachment is not None:
+                    record_attachment_file(self.db, item.attachment, report_id)
             self.stats.inc_value("nianbao/storage/report")
+            if item.attachment is not None and item.attachment.error:
+                self.store_failure(CrawlFailure(url=item.attachment.url, stage="pipeline", reason=item.attachment.error,
+                                                detail=f"attachment of {item.url}", spider=item.spider,
+                                                portal=item.portal, at=utc_now()))
         return item
+
+    def store_check(self, check: RefreshCheck) -> None:
+        """A refresh's verdict on an archived report (spiders/refresh.py): seen again, or gone (never deleted)."""
+        try:
+            apply_check(self.db, check.url, check.outcome, check.status, check.at)
+        except UnknownReport:
+            logger.warning("Refresh verdict %s for %s, which is not in the archive", check.outcome, check.url)
+            return
+        self.stats.inc_value(f"nianbao/storage/refresh_{check.outcome}")
 
     def warc_records_written(self, rows):
         """Index rows of one exchange from the WARC middleware: this pipeline is SQLite's single writer."""

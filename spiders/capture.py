@@ -38,4 +38,5 @@ def report_page(response: TextResponse, spider: str) -> ReportPage:
         headers=lowercase_headers(response.headers), body=response.body,
         portal=response.meta["nianbao_portal"].name, list_title=response.meta.get("nianbao_list_title", ""),
         referer=(response.request.headers.get("Referer") or b"").decode("latin-1"),
+        warc_file=response.meta.get("nianbao_warc_file", ""), warc_offset=response.meta.get("nianbao_warc_offset"),
     )

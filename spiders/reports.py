@@ -6,11 +6,13 @@ from scrapy.http import TextResponse
 
 from crawler.items import Attachment, CrawlFailure
 from crawler.portals import BUNDLED_PORTALS, load_portals, portals_from_urls
+from spiders.attachments import attachment_item, pointer_file, pointer_report, report_files, text_outside_links
 from spiders.capture import column_title, content_digest, page_title, report_page
 from spiders.challenges import challenge_kind
 from spiders.discovery import REPORT_COLUMN, is_annual_report, link_score
 from spiders.failures import describe_failure
 from spiders.platforms import Listing, ListPage, read_reply
+from spiders.refresh import open_refresh
 from spiders.tally import CrawlTally, utc_now
 from spiders.urls import canonical_url, in_scope, is_alternate_rendering, is_attachment, portal_origin
 
@@ -22,18 +24,21 @@ class ReportsSpider(scrapy.Spider):
 
     name = "reports"
 
-    def __init__(self, start_urls: str = "", portals: str = "", *args, **kwargs):
+    def __init__(self, start_urls: str = "", portals: str = "", refresh: str = "", *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.refresh_arg, self.refresh = refresh, None   # spiders/refresh.py: re-checks, resume after a kill
         self.portal_list = portals_from_urls(start_urls) if start_urls else load_portals(portals or BUNDLED_PORTALS)
-        self.tally, self.seen_urls, self.seen_content = CrawlTally(self.name), set(), set()
+        self.tally, self.seen_urls = CrawlTally(self.name), set()
+        self.seen_content: dict = {}   # digest -> first URL; in a cluster crawler/cluster.py shares it in Redis
 
     async def start(self):
         self.logger.info("Crawling %d portals", len(self.portal_list))
+        self.refresh = open_refresh(self, self.refresh_arg)
         for portal in self.portal_list:
             yield self.follow(canonical_url(portal.url), {"nianbao_portal": portal, "nianbao_depth": 0,
                                                           "nianbao_root": portal_origin(portal.url)})
 
-    def follow(self, url: str, context: dict, page: ListPage | None = None, **meta) -> scrapy.Request:
+    def follow(self, url: str, context: dict, page: ListPage | None = None, **meta) -> scrapy.Request | None:
         self.seen_urls.add(url)
         self.tally[context["nianbao_portal"].name].requests += 1
         meta = {key: value for key, value in context.items() if key.startswith("nianbao_")} | meta
@@ -42,8 +47,9 @@ class ReportsSpider(scrapy.Spider):
             if page.method == "POST":
                 return scrapy.FormRequest(url, formdata=dict(page.formdata), callback=self.parse,
                                           errback=self.on_error, meta=meta, priority=5)
-        return scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta,
-                              priority=meta.pop("nianbao_priority", 0), dont_filter=bool(meta.get("playwright")))
+        request = scrapy.Request(url, callback=self.parse, errback=self.on_error, meta=meta,
+                                 priority=meta.pop("nianbao_priority", 0), dont_filter=bool(meta.get("playwright")))
+        return self.refresh.prepare(request) if self.refresh else request   # None: finished before a kill
 
     def parse(self, response):
         meta, tally = response.meta, self.tally[response.meta["nianbao_portal"].name]
@@ -51,9 +57,13 @@ class ReportsSpider(scrapy.Spider):
         if kind := challenge_kind(response.status, response.body):
             yield self.blocked(response.url, kind, response.status, meta["nianbao_portal"])
             return
+        if meta.get("nianbao_recheck") and self.refresh:   # an archived report re-checked by a refresh
+            yield self.refresh.verdict(response)
+            if response.status != 200:
+                return
         if not isinstance(response, TextResponse) or meta.get("nianbao_attachment_of"):
-            if meta.get("nianbao_attachment_of"):   # NIANBAO_FETCH_ATTACHMENTS: the file travels as a ReportPage
-                yield report_page(response, self.name)
+            if meta.get("nianbao_attachment_of"):
+                yield from self.attachment_reply(response)
             return
         if meta["nianbao_depth"] == 0:
             meta["nianbao_root"] = portal_origin(response.url)
@@ -74,17 +84,19 @@ class ReportsSpider(scrapy.Spider):
         # Per portal: a city portal re-listing a county's report still shows it in its own crawl report.
         digest = (response.meta["nianbao_root"], content_digest(response))
         tally = self.tally[response.meta["nianbao_portal"].name]
-        if digest in self.seen_content:
+        if self.seen_content.setdefault(digest, response.url) != response.url:
             tally.duplicates += 1
             self.crawler.stats.inc_value("nianbao/discovery/duplicate_content")
             return
-        self.seen_content.add(digest)
         tally.reports_found += 1
         self.crawler.stats.inc_value("nianbao/discovery/report_page")
-        yield report_page(response, self.name)
-        for url, text in listing.links:
-            if is_attachment(url) and in_scope(url, response.meta["nianbao_root"]):
-                yield from self.attachment(canonical_url(url), response.url, text, response.meta)
+        page, files = report_page(response, self.name), report_files(listing.links, response.meta["nianbao_root"])
+        pointer = pointer_file(files, text_outside_links(response))   # spiders/attachments.py: store once
+        if pointer is None:
+            yield page
+        for file in files:
+            yield from self.attachment(file.url, response.url, file.text, response.meta,
+                                       page if file is pointer else None)
 
     def next_requests(self, response, listing: Listing, is_report: bool):
         meta, portal = response.meta, response.meta["nianbao_portal"]
@@ -97,8 +109,8 @@ class ReportsSpider(scrapy.Spider):
                 continue
             if is_annual_report(text, context):
                 new += 1
-                if is_attachment(url):
-                    yield from self.attachment(url, response.url, text, meta)
+                if is_attachment(url):   # a file listed directly: a report of its own
+                    yield from self.attachment(url, response.url, text, meta, role="report")
                 else:
                     yield self.follow(url, meta, nianbao_depth=depth, nianbao_list_title=text,
                                       nianbao_context=context, nianbao_priority=10, nianbao_platform="")
@@ -125,15 +137,29 @@ class ReportsSpider(scrapy.Spider):
             return False
         return True
 
-    def attachment(self, url: str, report_url: str, title: str, meta: dict):
-        """Record a report file; with NIANBAO_FETCH_ATTACHMENTS also fetch it for the attachment stage."""
+    def attachment(self, url: str, report_url: str, title: str, meta: dict, pointer_page=None, role: str = ""):
+        """Record a report file; fetch it when it is the report (listed directly, or behind a pointer page),
+        and other files of report pages with NIANBAO_FETCH_ATTACHMENTS (spiders/attachments.py)."""
         self.tally[meta["nianbao_portal"].name].attachments += 1
         self.crawler.stats.inc_value("nianbao/discovery/attachment")
-        if self.settings.getbool("NIANBAO_FETCH_ATTACHMENTS") and url not in self.seen_urls:
-            yield self.follow(url, meta, nianbao_attachment_of=report_url, nianbao_list_title=title)
+        role = role or ("pointer" if pointer_page is not None else "extra")
+        if (role != "extra" or self.settings.getbool("NIANBAO_FETCH_ATTACHMENTS")) and url not in self.seen_urls:
+            yield self.follow(url, meta, nianbao_attachment_of=report_url, nianbao_list_title=title,
+                              nianbao_attachment_role=role, nianbao_attachment_url=url,
+                              nianbao_pointer_page=pointer_page)
         self.seen_urls.add(url)
         yield Attachment(url=url, report_url=report_url, title=title, spider=self.name,
                          portal=meta["nianbao_portal"].name, found_at=utc_now())
+
+    def attachment_reply(self, response):
+        """A fetched file: the report itself, the report of its pointer page, or a page's extra file."""
+        meta = response.meta
+        if meta.get("nianbao_attachment_role") == "report":
+            yield report_page(response, self.name)
+        elif meta.get("nianbao_pointer_page") is not None:
+            yield pointer_report(meta["nianbao_pointer_page"], attachment_item(response, self.name, meta))
+        else:
+            yield attachment_item(response, self.name, meta)
 
     def blocked(self, url: str, kind: str, status: int, portal) -> CrawlFailure:
         self.tally[portal.name].blocked_hosts.add(portal_origin(url))
@@ -158,3 +184,5 @@ class ReportsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"nianbao/{stage}/{reason}")
         yield CrawlFailure(url=request.url, stage=stage, reason=reason, detail=detail, spider=self.name,
                            portal=portal.name if portal else "", at=utc_now())
+        if request.meta.get("nianbao_pointer_page") is not None:   # file lost: the page goes on alone
+            yield request.meta["nianbao_pointer_page"]

@@ -12,6 +12,7 @@ from spiders.challenges import challenge_kind
 from spiders.discovery import REPORT_COLUMN, is_annual_report, link_score
 from spiders.failures import describe_failure
 from spiders.platforms import Listing, ListPage, read_reply
+from spiders.platforms.rendered import browser_usable
 from spiders.refresh import open_refresh
 from spiders.tally import CrawlTally, utc_now
 from spiders.urls import canonical_url, in_scope, is_alternate_rendering, is_attachment, portal_origin
@@ -34,6 +35,7 @@ class ReportsSpider(scrapy.Spider):
     async def start(self):
         self.logger.info("Crawling %d portals", len(self.portal_list))
         self.refresh = open_refresh(self, self.refresh_arg)
+        self.render_js = browser_usable(self.settings, self.logger)
         for portal in self.portal_list:
             yield self.follow(canonical_url(portal.url), {"nianbao_portal": portal, "nianbao_depth": 0,
                                                           "nianbao_root": portal_origin(portal.url)})
@@ -73,7 +75,7 @@ class ReportsSpider(scrapy.Spider):
                                       or is_annual_report(page_title(response)))
         if is_report:
             yield from self.capture(response, listing)
-        elif listing.needs_browser and not meta.get("playwright") and self.settings.getbool("NIANBAO_RENDER_JS"):
+        elif listing.needs_browser and not meta.get("playwright") and self.render_js:
             tally.rendered += 1
             self.crawler.stats.inc_value("nianbao/discovery/rendered")
             yield self.follow(response.url, meta, playwright=True)

@@ -94,3 +94,18 @@ def test_bad_input_never_crashes(text):
         listing = read_reply(reply, text, "http://x.gov.cn/") if reply else read_listing(text, "http://x.gov.cn/")
         assert isinstance(listing, Listing)
     assert isinstance(unwrap(text), str)
+
+
+def test_browser_path_is_off_with_a_clear_warning_when_chromium_is_missing(caplog):
+    import logging
+
+    from scrapy.settings import Settings
+
+    from spiders.platforms.rendered import browser_usable
+
+    logger = logging.getLogger("test")
+    missing = Settings({"NIANBAO_RENDER_JS": True, "NIANBAO_CHROMIUM": "/nonexistent/chromium"})
+    with caplog.at_level(logging.WARNING):
+        assert browser_usable(missing, logger) is False
+    assert "No Chromium at /nonexistent/chromium" in caplog.text
+    assert browser_usable(Settings({"NIANBAO_RENDER_JS": False}), logger) is False

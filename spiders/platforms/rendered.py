@@ -1,6 +1,7 @@
 """Lists that exist only after JavaScript runs: recognise the empty shell so the browser renders it."""
 from __future__ import annotations
 
+import os
 import re
 
 from spiders.discovery import REPORT_COLUMN, is_annual_report
@@ -20,3 +21,15 @@ def needs_browser(text: str, sel, links: list[tuple[str, str]]) -> bool:
         return False
     scripts = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
     return bool(TEMPLATE.search(text or "") or WRITES_LIST.search(scripts))
+
+
+def browser_usable(settings, logger) -> bool:
+    """Whether JS-only lists can be rendered: NIANBAO_RENDER_JS on and the Chromium binary present."""
+    if not settings.getbool("NIANBAO_RENDER_JS"):
+        return False
+    path = settings.get("NIANBAO_CHROMIUM")
+    if os.access(path, os.X_OK):
+        return True
+    logger.warning("No Chromium at %s: JS-only 年报 lists will not be rendered (apt-get install chromium, "
+                   "or set NIANBAO_CHROMIUM)", path)
+    return False

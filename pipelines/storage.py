@@ -22,17 +22,17 @@ logger = logging.getLogger(__name__)
 
 
 class ArchivePipeline:
-    def __init__(self, db_path: str, stats):
+    def __init__(self, db_path: str, stats, crawler=None):
         self.db_path = db_path
         self.stats = stats
+        self.crawler = crawler   # None in `nianbao writer`, which stores what cluster workers crawled
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        pipeline = cls(crawler.settings.get("NIANBAO_DB"), crawler.stats)
+        pipeline = cls(crawler.settings.get("NIANBAO_DB"), crawler.stats, crawler)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(pipeline.item_error, signal=signals.item_error)
-        pipeline.crawler = crawler
         crawler.signals.connect(pipeline.warc_records_written, signal=warc_record_written)
         return pipeline
 
@@ -87,7 +87,7 @@ class ArchivePipeline:
 
     def store_crawl_report(self) -> None:
         """The spider's per-portal tally (spiders/tally.py), as crawl_reports rows."""
-        tally = getattr(getattr(getattr(self, "crawler", None), "spider", None), "tally", None)
+        tally = getattr(getattr(self.crawler, "spider", None), "tally", None)   # only the `reports` spider has one
         if tally is not None:
             record_crawl_reports(self.db, tally.spider, tally.started_at, utc_now(), tally.rows())
 

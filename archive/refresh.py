@@ -1,11 +1,12 @@
-"""Archive side of a refresh: known reports with their validators, conditional headers, gone and seen marks, history.
+"""Archive side of a refresh: known reports with their validators, conditional headers, gone and seen marks, history,
+and the 年报 list pages a crawl read (table list_pages), where the next refresh starts instead of the home page.
 
-The spider's refresh mode (spiders/**) calls these; reports are never deleted, only marked gone.
+The spider's refresh mode (spiders/refresh.py) calls these; reports are never deleted, only marked gone.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from sqlite_utils import Database
@@ -67,8 +68,8 @@ def known_reports(db: Database, portal: str | None = None, include_gone: bool = 
                           row["last_seen"] or "", etag, last_modified, row["gone_at"], row["title"] or "")
 
 
-def conditional_headers(report: KnownReport) -> dict[str, str]:
-    """Request headers for a conditional GET: a 304 answer then costs no body and no new version."""
+def conditional_headers(report: KnownReport | RememberedList) -> dict[str, str]:
+    """Request headers for a conditional GET (of a report or a list page): a 304 costs no body, no new version."""
     headers = {}
     if report.etag:
         headers["If-None-Match"] = report.etag
@@ -124,3 +125,92 @@ def apply_check(db: Database, url: str, outcome: str, status: int | None, when: 
 def stored_since(db: Database, since: str) -> set[str]:
     """URLs of reports captured or re-checked at or after `since` (what a killed job already finished)."""
     return {row["url"] for row in db.query("select url from reports where last_seen >= ?", [since])}
+
+
+# Statuses of a list page that still lists: 200, or 304 (unchanged since the validators we hold).
+LISTING_STATUSES = (200, 304)
+
+
+@dataclass
+class ListPageVisit:
+    """A 年报 list page a crawl read (spiders/refresh.py ListMemoryMiddleware); the storage pipeline remembers it."""
+
+    portal: str
+    url: str
+    status: int = 200
+    method: str = "GET"
+    body: str = ""                  # the form body of a POST list (Hanweb dataproxy.jsp)
+    platform: str = ""              # spiders.platforms convention that reads it ("" = HTML)
+    context: str = ""               # the column title its entries were judged with
+    depth: int = 0
+    root: str = ""                  # the portal scope its links were judged in (spiders.urls.portal_origin)
+    etag: str = ""
+    last_modified: str = ""
+    report_links: list[list[str]] | None = None   # [url, anchor text, "page" | "file"]; None: unchanged (304)
+    walked: bool = True             # reached by a walk from the home page, not from a remembered list
+    crawl: str = ""                 # start of the crawl that read it (CrawlTally.started_at): names a walk
+    at: str = ""                    # UTC, ISO 8601
+
+
+@dataclass(frozen=True)
+class RememberedList:
+    """A list page to start a refresh from, with the validators and report links of its last reading."""
+
+    url: str
+    method: str = "GET"
+    body: str = ""
+    platform: str = ""
+    context: str = ""
+    depth: int = 0
+    root: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    report_links: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)
+    visits_since_walk: int = 0
+
+
+def record_list_visit(db: Database, visit: ListPageVisit) -> None:
+    """Remember a list page reading: validators, report links (kept on 304), and walk bookkeeping."""
+    key = [visit.portal, visit.url]
+    stored = next(db.query("select visits_since_walk, first_seen, first_crawl from list_pages "
+                           "where portal = ? and url = ?", key), None) or {}
+    row = {"portal": visit.portal, "url": visit.url, "status": visit.status, "last_seen": visit.at,
+           "first_seen": stored.get("first_seen") or visit.at, "first_crawl": stored.get("first_crawl") or visit.crawl,
+           "visits_since_walk": 0 if visit.walked else (stored.get("visits_since_walk") or 0) + 1}
+    if visit.walked:
+        row["last_walk"] = visit.crawl
+    if visit.etag or visit.last_modified or visit.status == 200:
+        row.update(etag=visit.etag, last_modified=visit.last_modified)
+    if visit.report_links is not None:
+        row.update(method=visit.method, body=visit.body, platform=visit.platform, context=visit.context,
+                   depth=visit.depth, root=visit.root, report_links=json.dumps(sorted(visit.report_links), ensure_ascii=False))
+    with db.atomic():
+        db["list_pages"].upsert(row, pk=("portal", "url"))
+
+
+def remembered_lists(db: Database, portal: str) -> list[RememberedList]:
+    """The list pages a refresh of `portal` starts from: still listing, and reached by its latest walk or found
+    since (a page the latest walk no longer reached has moved away). [] when none: the refresh walks."""
+    if "list_pages" not in db.table_names():
+        return []
+    rows = db.query(
+        "select * from list_pages where portal = ? and status in (200, 304) and coalesce(last_walk, first_crawl) >= "
+        "(select coalesce(max(last_walk), '') from list_pages where portal = ?) order by url", [portal, portal])
+    return [RememberedList(row["url"], row["method"] or "GET", row["body"] or "", row["platform"] or "",
+                           row["context"] or "", row["depth"] or 0, row["root"] or "", row["etag"] or "", row["last_modified"] or "",
+                           tuple(tuple(link) for link in links_of(row["report_links"])), row["visits_since_walk"] or 0)
+            for row in rows]
+
+
+def links_of(report_links_json: str | None) -> list[list[str]]:
+    """A list page's stored report links, [] when absent or damaged."""
+    try:
+        links = json.loads(report_links_json or "[]")
+    except ValueError:
+        return []
+    return [link for link in links if isinstance(link, list) and len(link) == 3] if isinstance(links, list) else []
+
+
+def walk_due(lists: list[RememberedList], every: int) -> bool:
+    """Walk from the home page anyway on every `every`-th refresh (moved or new columns); always without lists."""
+    return not lists or every <= 1 or max(item.visits_since_walk for item in lists) >= every - 1

@@ -57,16 +57,19 @@ def build(db_path: Path, n: int, rng: random.Random) -> float:
     return time.perf_counter() - started
 
 
-def time_search(db_path: Path, query: str, runs: int = 20) -> dict:
-    # (no `statistics` import needed here)
+SEARCH_FILTERS = {"none": {}, "year": {"year": 2023}, "publisher": {"publisher": "统计局"},
+                  "year+publisher": {"year": 2023, "publisher": "南昌市"}}
+
+
+def time_search(db_path: Path, query: str, runs: int = 20, **filters) -> dict:
     db = open_archive(db_path)
-    search(db, query)                                   # warm the page cache
+    search(db, query, **filters)                        # warm the page cache
     timings, hits = [], 0
     for _ in range(runs):
         started = time.perf_counter()
-        hits = len(search(db, query, limit=20))
+        hits = len(search(db, query, limit=20, **filters))
         timings.append((time.perf_counter() - started) * 1000)
-    return {"query": query, "median_ms": round(sorted(timings)[len(timings) // 2], 2),
+    return {"query": query, **filters, "median_ms": round(sorted(timings)[len(timings) // 2], 2),
             "max_ms": round(max(timings), 2), "hits": hits}
 
 
@@ -106,12 +109,13 @@ def time_warc(directory: Path, exchanges: int, rng: random.Random) -> dict:
 
 
 def time_refresh(workdir: Path) -> dict:
-    """Requests, response bytes and seconds of a first crawl and of a refresh of the unchanged sample portal."""
+    """Requests, response bytes and seconds of a first crawl, of a refresh of the unchanged sample portal (from
+    the remembered list pages) and of one that walks from the home page again (-a rediscover=1)."""
     import shutil
 
-    from crawler.portal_server import SAMPLE_PORTAL
+    from crawler.portal_server import SAMPLE_PORTAL, PortalServer
     from tests.conftest import run_scrapy_crawl
-    from tests.test_crawl_refresh import ALLOW_LOOPBACK, conditional_portal, crawl_stats
+    from tests.test_crawl_refresh import ALLOW_LOOPBACK, crawl_stats
 
     site = workdir / "refresh-site"
     shutil.rmtree(site, ignore_errors=True)
@@ -120,10 +124,12 @@ def time_refresh(workdir: Path) -> dict:
     for old in workdir.glob("refresh.db*"):
         old.unlink()
     shutil.rmtree(workdir / "refresh-warc", ignore_errors=True)
-    server = conditional_portal(site)
+    server = PortalServer(site)
+    server.start()
     figures = {}
     try:
-        for name, args in (("first_crawl", {}), ("refresh", {"refresh": "1"})):
+        for name, args in (("first_crawl", {}), ("refresh", {"refresh": "1"}),
+                           ("refresh_walk", {"refresh": "1", "rediscover": "1"})):
             started = time.perf_counter()
             result = run_scrapy_crawl(db_path, {"start_urls": server.url + "/index.html", **args}, ALLOW_LOOPBACK)
             seconds = time.perf_counter() - started
@@ -134,9 +140,10 @@ def time_refresh(workdir: Path) -> dict:
                              "seconds": round(seconds, 2)}   # the whole `scrapy crawl` process
     finally:
         server.stop()
-    first, again = figures["first_crawl"], figures["refresh"]
-    figures["refresh_share"] = {"requests": round(again["requests"] / first["requests"], 3),
-                                "response_bytes": round(again["response_bytes"] / first["response_bytes"], 3)}
+    first = figures["first_crawl"]
+    for name in ("refresh", "refresh_walk"):
+        figures[f"{name}_share"] = {key: round(figures[name][key] / first[key], 3)
+                                    for key in ("requests", "response_bytes", "seconds")}
     return figures
 
 
@@ -153,7 +160,8 @@ def main() -> None:
     if not db_path.exists():
         figures["build_seconds"] = round(build(db_path, args.reports, rng), 1)
     figures["db_mb"] = round(db_path.stat().st_size / 1e6, 1)
-    figures["search"] = [time_search(db_path, q) for q in ("数据要素", "行政复议", "依申请公开", "部署")]
+    figures["search"] = [time_search(db_path, q, **filters) for q in ("数据要素", "行政复议", "依申请公开", "部署")
+                         for filters in SEARCH_FILTERS.values()]
     figures["export"] = [time_export(db_path, fmt, args.workdir / f"export.{fmt}") for fmt in ("jsonl", "csv", "parquet")]
     figures["warc"] = time_warc(args.workdir / "warc", args.exchanges, rng)
     print(json.dumps(figures, ensure_ascii=False, indent=2))

@@ -6,18 +6,23 @@ Files go out as stored bytes; Content-Type comes from the site's _headers.json o
 huge?mb=N, binary, gbk-as-utf8. A site's _routes.json answers what plain files cannot: a path with
 its query ("/list.html?page=2": {"file": …, "type": …}), a status with a body ({"status": 412, "body": …})
 and Hanweb's POST /module/web/jpage/dataproxy.jsp ({"dataproxy": records.json}, sliced by startrecord/
-endrecord). Several portals: `python -m crawler.portal_server --root A --root B` (one port each).
+endrecord). Files (plain or named by a route) carry validators like a real static server's: an ETag (digest
+of the bytes) and a Last-Modified (the file's "Last-Modified" in _headers.json, else SITE_LAST_MODIFIED: a
+checkout's mtimes are meaningless), and a conditional GET that matches gets 304 without a body.
+Several portals: `python -m crawler.portal_server --root A --root B` (one port each).
 Example: python -m crawler.portal_server --port 8000
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import ipaddress
 import json
 import logging
 import math
 import mimetypes
 import threading
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -28,6 +33,7 @@ SAMPLE_PORTAL = Path(__file__).resolve().parent / "sample_portal"
 HIDDEN_FILES = ("_headers.json", "_routes.json", "EXPECTED.json", "README.md")   # site data, never served
 CONTENT_TYPES = {".html": "text/html", ".htm": "text/html", ".txt": "text/plain", ".css": "text/css",
                  ".js": "application/javascript", ".json": "application/json"}
+SITE_LAST_MODIFIED = "Mon, 20 Jan 2025 08:00:00 GMT"   # files without their own date in _headers.json
 MAX_SLOW_SECONDS = 30.0
 MAX_HUGE_MB = 256
 CHUNK = 64 * 1024
@@ -95,6 +101,28 @@ def content_type(path: Path, url_path: str, headers: dict[str, dict[str, str]]) 
     return CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
+def validators(body: bytes, url_path: str, headers: dict[str, dict[str, str]]) -> dict[str, str]:
+    """ETag (strong: a digest of the bytes, so an edited file gets a new one) and Last-Modified of a file."""
+    last_modified = headers.get(url_path, {}).get("Last-Modified") or SITE_LAST_MODIFIED
+    return {"ETag": '"' + hashlib.sha256(body).hexdigest()[:20] + '"', "Last-Modified": last_modified}
+
+
+def not_modified(request_headers, etag: str, last_modified: str) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match decides when sent (weak comparison, "*" matches); only without it does
+    If-Modified-Since count (the file is not newer than the date). Unparseable dates never match."""
+    if_none_match = request_headers.get("If-None-Match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag.removeprefix("W/") in tags
+    since = request_headers.get("If-Modified-Since")
+    if not since:
+        return False
+    try:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError, IndexError):
+        return False
+
+
 def query_number(query: str, name: str, default: float, cap: float) -> float:
     """A non-negative number from the query string, defaulted when absent or bad, capped at cap."""
     try:
@@ -148,7 +176,7 @@ class PortalHandler(BaseHTTPRequestHandler):
         path = resolve_file(portal.root, url.path)
         if path is None:
             return self.reply(404, "text/html; charset=utf-8", NOT_FOUND_PAGE, send_body)
-        self.reply(200, content_type(path, url.path, portal.headers), path.read_bytes(), send_body)
+        self.send_file(path.read_bytes(), url.path, content_type(path, url.path, portal.headers), send_body)
 
     def route(self, answer: dict, send_body: bool) -> None:
         """A _routes.json answer: a redirect, a file under the root, or a status with an inline (latin-1) body."""
@@ -157,9 +185,10 @@ class PortalHandler(BaseHTTPRequestHandler):
                               extra={"Location": answer["location"]})
         if "file" in answer:
             path = resolve_file(self.server.portal.root, answer["file"])
-            body = path.read_bytes() if path else NOT_FOUND_PAGE
-            return self.reply(200 if path else 404, answer.get("type") or "text/html", body, send_body,
-                              extra=answer.get("headers"))
+            if path is None:
+                return self.reply(404, "text/html; charset=utf-8", NOT_FOUND_PAGE, send_body)
+            return self.send_file(path.read_bytes(), answer["file"], answer.get("type") or "text/html", send_body,
+                                  extra=answer.get("headers"))
         self.reply(answer.get("status", 200), answer.get("type", "text/html; charset=utf-8"),
                    answer.get("body", "").encode("latin-1"), send_body)
 
@@ -181,6 +210,17 @@ class PortalHandler(BaseHTTPRequestHandler):
         if name == "gbk-as-utf8":
             return self.reply(200, "text/html; charset=utf-8", GBK_PAGE, send_body)
         self.reply(404, "text/html; charset=utf-8", NOT_FOUND_PAGE, send_body)
+
+    def send_file(self, body: bytes, url_path: str, ctype: str, send_body: bool, extra: dict | None = None) -> None:
+        """A file with its validators; 304 (headers only) when the request's conditions say it is unchanged."""
+        tags = validators(body, url_path, self.server.portal.headers)
+        if not_modified(self.headers, tags["ETag"], tags["Last-Modified"]):
+            self.send_response(304)
+            for name, value in tags.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return None
+        return self.reply(200, ctype, body, send_body, extra={**tags, **(extra or {})})
 
     def reply(self, status: int, ctype: str, body: bytes, send_body: bool, extra: dict | None = None) -> None:
         self.send_response(status)

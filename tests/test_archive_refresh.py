@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from archive.refresh import (KnownReport, UnknownReport, apply_check, conditional_headers, known_reports,
-                             mark_gone, mark_seen, stored_since, validators, version_history)
+from archive.refresh import (KnownReport, ListPageVisit, RememberedList, UnknownReport, apply_check,
+                             conditional_headers, known_reports, links_of, mark_gone, mark_seen, record_list_visit,
+                             remembered_lists, stored_since, validators, version_history, walk_due)
 from archive.schema import open_archive
 from archive.versions import record_capture
 from crawler.items import ReportPage
@@ -112,3 +113,50 @@ def test_outcome_of(status, listed, lists_reached, expected):
 def test_stored_since(db):
     assert stored_since(db, "2025-03-01T00:00:00+00:00") == {URL}
     assert stored_since(db, "2025-03-02T00:00:00+00:00") == set()
+
+
+LIST = "https://www.example.gov.cn/zwgk/xxgknb/index.html"
+WALK_1, REFRESH_1, WALK_2 = "2025-01-01T00:00:00+00:00", "2025-02-01T00:00:00+00:00", "2025-03-01T00:00:00+00:00"
+
+
+def visit(url=LIST, crawl=WALK_1, walked=True, status=200, links=(("https://www.example.gov.cn/r1.html", "年报", "page"),),
+          etag='"l1"'):
+    return ListPageVisit(portal="示例县", url=url, status=status, etag=etag, walked=walked, crawl=crawl, at=crawl,
+                         report_links=None if links is None else [list(link) for link in links])
+
+
+def test_a_304_keeps_the_report_links_and_counts_a_visit_since_the_walk(db):
+    record_list_visit(db, visit())
+    record_list_visit(db, visit(crawl=REFRESH_1, walked=False, status=304, links=None, etag='"l2"'))
+    (remembered,) = remembered_lists(db, "示例县")
+    assert remembered.report_links == (("https://www.example.gov.cn/r1.html", "年报", "page"),)
+    assert (remembered.etag, remembered.visits_since_walk) == ('"l2"', 1)
+    assert conditional_headers(remembered) == {"If-None-Match": '"l2"'}
+
+
+def test_a_list_the_latest_walk_did_not_reach_is_forgotten(db):
+    record_list_visit(db, visit())                                         # walk 1: the old column
+    record_list_visit(db, visit(url=LIST + "?page=2", crawl=REFRESH_1, walked=False))   # found by a refresh
+    record_list_visit(db, visit(url=LIST.replace("xxgknb", "ndbg"), crawl=WALK_2))     # walk 2: moved column
+    assert [item.url for item in remembered_lists(db, "示例县")] == [LIST.replace("xxgknb", "ndbg")]
+
+
+@pytest.mark.parametrize("visits, every, due", [
+    ([], 5, True),               # nothing remembered: walk
+    ([0, 3], 5, False), ([4, 0], 5, True),     # the 5th refresh since the walk walks again
+    ([0], 1, True),              # every refresh walks
+], ids=["no-lists", "not-yet", "fifth", "always"])
+def test_walk_due(visits, every, due):
+    assert walk_due([RememberedList(url=str(i), visits_since_walk=n) for i, n in enumerate(visits)], every) is due
+
+
+@pytest.mark.parametrize("stored, expected", [
+    ('[["u", "t", "page"]]', [["u", "t", "page"]]), ("not json", []), ('{"a": 1}', []), ('[["u"], 3]', []), (None, []),
+], ids=["good", "garbage", "object", "bad-entries", "null"])
+def test_links_of_a_damaged_row(stored, expected):
+    assert links_of(stored) == expected
+
+
+def test_no_list_pages_table_means_nothing_remembered(tmp_path):
+    from sqlite_utils import Database
+    assert remembered_lists(Database(tmp_path / "old.db"), "示例县") == []

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from archive.schema import open_archive
-from archive.search import fts_phrase, like_snippet, search
+from archive.search import fts_phrase, like_snippet, ranking_query, search
 from archive.versions import record_capture
 from crawler.items import ReportPage
 
@@ -95,3 +95,26 @@ def test_recrawls_keep_the_index_in_sync_without_bloat(db):
 
 def test_like_snippet_marks_the_first_occurrence():
     assert like_snippet("甲乙丙部署丁", "部署", ("<", ">")) == "甲乙丙<部署>丁"
+
+
+@pytest.mark.parametrize("year, publisher", [
+    (2024, None), (None, "自然资源局"), (None, "营山"), (2024, "人民政府办公室"), (2023, "统计局"),
+], ids=["year", "publisher-fts", "publisher-short-like", "both", "both-other-year"])
+def test_filtered_ranking_equals_filtering_the_ranking(db, year, publisher):
+    # the rowid-set filters must keep exactly the hits, in the same order, that filtering every hit would
+    everything = search(db, "政府信息公开", limit=100)
+    expected = [hit.url for hit in everything if (year is None or hit.year == year)
+                and (publisher is None or publisher in hit.publisher)]
+    assert [hit.url for hit in search(db, "政府信息公开", year=year, publisher=publisher, limit=100)] == expected
+
+
+@pytest.mark.parametrize("year, publisher", [(2024, None), (None, "自然资源局"), (2024, "人民")],
+                         ids=["year", "publisher-fts", "both-publisher-like"])
+def test_filtered_ranking_never_reads_report_rows(db, year, publisher):
+    # EXPLAIN QUERY PLAN: matches come from FTS5, filters are rowid sets built from an index or the FTS index;
+    # `reports` rows (whole texts) are never scanned or looked up per match.
+    sql, params = ranking_query("政府信息公开", year, publisher, 20)
+    steps = [row[3] for row in db.execute("explain query plan " + sql, params)]
+    assert any("VIRTUAL TABLE INDEX" in step for step in steps) and any("LIST SUBQUERY" in step for step in steps)
+    on_reports = [step for step in steps if " reports " in step + " "]
+    assert all("COVERING INDEX" in step for step in on_reports)   # index entries, never rows

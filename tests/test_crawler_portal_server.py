@@ -272,3 +272,49 @@ def test_dataproxy_post_slices_records(form, records):
     with PortalServer(PLATFORM_SITES / "hanweb" / "site") as server:
         status, body = fetch_url(server.url + "/module/web/jpage/dataproxy.jsp?startrecord=5&endrecord=8&perpage=4", form)
     assert status == 200 and body.count(b"<record>") == records and b"<totalrecord>" in body
+
+
+def conditional_get(portal: PortalServer, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(portal.host, portal.port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+LIST_PAGE = "/zwgk/xxgknb/index.html"
+
+
+@pytest.mark.parametrize("conditions, status", [
+    ({}, 200),
+    ({"If-None-Match": "{etag}"}, 304),
+    ({"If-None-Match": 'W/{etag}, "other"'}, 304),                    # weak comparison, a list of tags
+    ({"If-None-Match": "*"}, 304),
+    ({"If-None-Match": '"stale"'}, 200),
+    ({"If-None-Match": '"stale"', "If-Modified-Since": "{last_modified}"}, 200),   # If-None-Match decides alone
+    ({"If-Modified-Since": "{last_modified}"}, 304),
+    ({"If-Modified-Since": "Sun, 19 Jan 2025 08:00:00 GMT"}, 200),   # the file is newer than that
+    ({"If-Modified-Since": "yesterday"}, 200),                        # unparseable: never "not modified"
+], ids=["plain", "etag", "weak-etag-list", "star", "stale-etag", "stale-etag-with-date", "date", "older-date",
+        "bad-date"])
+def test_files_answer_conditional_gets_like_a_static_server(portal, conditions, status):
+    _, first, body = fetch(portal, LIST_PAGE)
+    headers = {name: value.format(etag=first["etag"], last_modified=first["last-modified"])
+               for name, value in conditions.items()}
+    got, answer_headers, answer = conditional_get(portal, LIST_PAGE, headers)
+    assert got == status
+    assert answer_headers["etag"] == first["etag"] and answer_headers["last-modified"] == first["last-modified"]
+    assert answer == (body if status == 200 else b"")
+
+
+def test_etag_is_a_digest_of_the_bytes(portal):
+    _, list_headers, _ = fetch(portal, LIST_PAGE)
+    _, other_headers, _ = fetch(portal, "/zwgk/xxgknb/index_1.html")
+    assert list_headers["etag"].startswith('"') and list_headers["etag"] != other_headers["etag"]
+    assert fetch(portal, LIST_PAGE)[1]["etag"] == list_headers["etag"]           # stable across requests
+
+
+def test_fail_routes_carry_no_validators(portal):
+    assert "etag" not in fetch(portal, "/_fail/500")[1]

@@ -20,6 +20,7 @@ from pipelines.formats.pdf import extract_pdf
 from pipelines.formats.sheet import extract_sheet
 from pipelines.formats.sniff import is_encrypted_ooxml, sniff_format, zip_is_readable
 from pipelines.formats.word import extract_word
+from pipelines.stage import raise_if_offloaded
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ class AttachmentTextPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        raise_if_offloaded(crawler.settings)
         limits = limits_from_settings(crawler.settings)
         if limits.ocr and "chi_sim" not in tesseract_languages():
             raise ValueError("NIANBAO_OCR is on but tesseract with chi_sim data is not installed "

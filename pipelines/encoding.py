@@ -24,6 +24,11 @@ from crawler.items import ReportPage
 from pipelines.formats.sniff import sniff_format
 from pipelines.stage import StatsStage
 
+try:  # chardet's own magic-number table (an internal module): lets sniff_binary skip a full detection
+    from chardet.pipeline.magic import detect_magic
+except ImportError:  # pragma: no cover - another chardet layout: always run chardet.detect
+    detect_magic = None
+
 logger = logging.getLogger(__name__)
 
 # What Chinese government servers actually send; the detector may only choose among these.
@@ -66,12 +71,16 @@ BODY_START = re.compile(rb"<body[\s>]", re.IGNORECASE)
 SCRIPT_STYLE = re.compile(rb"<(script|style)\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL)
 TAG = re.compile(rb"<[^<>]*>")
 BLANKS = re.compile(rb"\s+")
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Characters a Chinese page is made of besides ASCII: Han, CJK and fullwidth punctuation, common symbols.
-CHINESE_TEXT = re.compile(
-    "[\u00a0-\u00bf\u00d7\u00f7\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u25a0-\u25ff\u3000-\u303f"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
-)
+CHINESE_RANGES = ("\u00a0-\u00bf\u00d7\u00f7\u2000-\u206f\u2100-\u21ff\u2460-\u24ff\u25a0-\u25ff\u3000-\u303f"
+                  "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f")
+CHINESE_TEXT = re.compile(f"[{CHINESE_RANGES}]")
+# Its complement among non-ASCII characters: few on a Chinese page, so counting these is cheap.
+OTHER_NON_ASCII = re.compile(f"[^\x00-\x7f{CHINESE_RANGES}]")
+# Control bytes chardet counts as binary (all but \t \n \v \f \r); a head with at most 1% of them and no
+# magic number is text to chardet, so its full (slow) detection need not run just to say so.
+BINARY_CONTROL_BYTES = bytes(range(0x09)) + bytes(range(0x0E, 0x20))
+CHARDET_BINARY_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -144,12 +153,25 @@ def meta_charset(body: bytes) -> str | None:
     return found if found and is_page_codec(found) else None
 
 
+def chardet_sees_text(head: bytes) -> bool:
+    """True when chardet.detect(head) certainly names an encoding: no magic number, few control bytes.
+
+    False means "ask chardet". chardet answers None only for a magic number or a binary share of control
+    bytes (chardet/pipeline/orchestrator.py, 7.7); with its magic table unavailable we always ask.
+    """
+    if detect_magic is None or not head:
+        return False
+    controls = len(head) - len(head.translate(None, BINARY_CONTROL_BYTES))
+    return controls <= len(head) * CHARDET_BINARY_SHARE and detect_magic(head) is None
+
+
 def sniff_binary(body: bytes) -> str | None:
     """MIME type of a body that is not text (PDF, zip, image, many NULs), else None."""
     head = body[:BINARY_HEAD_BYTES]
-    found = chardet.detect(head, include_encodings=PLAUSIBLE_ENCODINGS)
-    if found["encoding"] is None:  # chardet's magic numbers: PDF, zip, OLE, images, gzip ...
-        return found["mime_type"] or "application/octet-stream"
+    if not chardet_sees_text(head):
+        found = chardet.detect(head, include_encodings=PLAUSIBLE_ENCODINGS)
+        if found["encoding"] is None:  # chardet's magic numbers: PDF, zip, OLE, images, gzip ...
+            return found["mime_type"] or "application/octet-stream"
     if head.count(0) > len(head) * MAX_NUL_SHARE:
         return "application/octet-stream"
     return None
@@ -197,8 +219,8 @@ def decode_trial(body: bytes, encoding: str) -> Trial:
     """Decode with replacement characters and measure how Chinese the result looks."""
     text = to_unicode(body, encoding)
     window = text[:SHARE_WINDOW_CHARS]
-    non_ascii = len(NON_ASCII.findall(window))
-    share = len(CHINESE_TEXT.findall(window)) / non_ascii if non_ascii else 1.0
+    non_ascii = len(window) - len(window.encode("ascii", "ignore"))
+    share = (non_ascii - len(OTHER_NON_ASCII.findall(window))) / non_ascii if non_ascii else 1.0
     return Trial(encoding, text, text.count("\ufffd"), non_ascii, share)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from crawler.items import ReportPage
+from pipelines.stage import raise_if_offloaded
 from pipelines.statistics_checks import application_checks, narrative_checks, review_checks
 from pipelines.statistics_labels import COLUMNS, FORMAT_MARKERS, ROWS_BY_FORMAT
 from pipelines.statistics_tables import (
@@ -108,6 +109,7 @@ class StatisticsPipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        raise_if_offloaded(crawler.settings)
         return cls(crawler.stats)
 
     def process_item(self, item):

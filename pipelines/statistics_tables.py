@@ -8,6 +8,7 @@ same rows; the numbers between two labels are the row's cells.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipelines.statistics_cells import parse_cell, split_merged
 from pipelines.statistics_labels import (
@@ -27,11 +28,22 @@ GROUP_PATTERN = re.compile(GROUP_LABELS)
 PROACTIVE_PATTERNS = {label: re.compile(pattern) for label, pattern in PROACTIVE_ROWS.items()}
 SECTION_END_PATTERN = re.compile(SECTION_END)
 APPLICATIONS_START = re.compile(r"勾稽关系|^三、收到和处理")
+# Each region finder re-reads the same cells: squashing and label lookups of short cells are memoised
+# (a long cell is never a label, and caching it would only hold memory).
+CACHED_CELL_CHARS = 200
+LABEL_CACHE_SIZE = 8192
 
 
 def squash(cell: str) -> str:
     """Matching copy of a cell: no whitespace, half-width brackets, colons and commas."""
-    return re.sub(r"\s+", "", cell).translate(SQUASH)
+    return squash_short(cell) if len(cell) <= CACHED_CELL_CHARS else squash_text(cell)
+
+
+def squash_text(cell: str) -> str:
+    return "".join(cell.split()).translate(SQUASH)    # str.split() and \s agree on every code point
+
+
+squash_short = lru_cache(maxsize=LABEL_CACHE_SIZE)(squash_text)
 
 
 def grid_cells(tables: list[dict]) -> list[str]:
@@ -77,7 +89,15 @@ def is_label(label: str) -> bool:
 
 def row_key_of(cell: str) -> str | None:
     """Key of a table-B row label ("一、本年新收…" -> "new"), None for anything else."""
-    label = squash(cell)
+    return row_key_short(cell) if len(cell) <= CACHED_CELL_CHARS else row_key_of_label(squash(cell))
+
+
+@lru_cache(maxsize=LABEL_CACHE_SIZE)
+def row_key_short(cell: str) -> str | None:
+    return row_key_of_label(squash(cell))
+
+
+def row_key_of_label(label: str) -> str | None:
     if not is_label(label):
         return None
     return next((key for key, pattern in ROW_PATTERNS.items() if pattern.search(label)), None)
@@ -154,8 +174,16 @@ def parse_applications(cells: list[str]) -> dict | None:
 
 # --- table A: 主动公开政府信息情况 ------------------------------------------------------------------
 
+@lru_cache(maxsize=LABEL_CACHE_SIZE)
+def proactive_row_short(cell: str) -> str | None:
+    return proactive_row_of_label(squash(cell))
+
+
 def proactive_row_of(cell: str) -> str | None:
-    label = squash(cell)
+    return proactive_row_short(cell) if len(cell) <= CACHED_CELL_CHARS else proactive_row_of_label(squash(cell))
+
+
+def proactive_row_of_label(label: str) -> str | None:
     return next((name for name, pattern in PROACTIVE_PATTERNS.items() if pattern.fullmatch(label)), None)
 
 

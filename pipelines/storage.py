@@ -10,7 +10,7 @@ import logging
 from scrapy import signals
 
 from archive.attachments import record_attachment_file
-from archive.refresh import UnknownReport, apply_check
+from archive.refresh import ListPageVisit, UnknownReport, apply_check, record_list_visit
 from archive.schema import open_archive
 from archive.versions import record_capture, record_failure, record_mirror, utc_now
 from archive.warc_index import record_warc_rows
@@ -51,6 +51,9 @@ class ArchivePipeline:
             self.store_failure(item)
         elif isinstance(item, RefreshCheck):
             self.store_check(item)
+        elif isinstance(item, ListPageVisit):   # a 年报 list page, where the next refresh starts (spiders/refresh.py)
+            record_list_visit(self.db, item)
+            self.stats.inc_value("nianbao/storage/list_page")
         elif isinstance(item, Attachment):
             (record_attachment_file if item.body else record_attachment)(self.db, item)
             self.stats.inc_value("nianbao/storage/attachment")

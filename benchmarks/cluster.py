@@ -4,6 +4,7 @@ and Redis memory per 100k queued requests. Needs redis-server (apt-get install r
 Each copy of the sample portal gets its own loopback host (127.0.0.2, 127.0.0.3 …) answering after a small
 delay (a stand-in for a distant server), so per-host politeness applies as it would to real portals.
 Example: python benchmarks/cluster.py --copies 8 --workers 1 2 3
+Short leases on a loaded machine (--lease-seconds 1) exercise requests done twice: reports must stay the same.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def drained(client) -> bool:
             + client.llen(keys.items_processing)) == 0
 
 
-def crawl(workers: int, copies: int, delay: float) -> dict:
+def crawl(workers: int, copies: int, delay: float, lease_seconds: float = 30) -> dict:
     counter = HostCounter()
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -46,7 +47,8 @@ def crawl(workers: int, copies: int, delay: float) -> dict:
             enqueue(redis, server.url + "/index.html")
         client = redis.client()
         started = time.perf_counter()
-        processes = [start_worker(redis, tmp, f"w{i}", **BENCH_SETTINGS) for i in range(workers)]
+        settings = {**BENCH_SETTINGS, "NIANBAO_REDIS_LEASE_SECONDS": str(lease_seconds)}
+        processes = [start_worker(redis, tmp, f"w{i}", **settings) for i in range(workers)]
         processes.append(start_writer(redis, tmp / "cluster.db", idle=2))
         time.sleep(1)
         while not drained(client):
@@ -58,7 +60,10 @@ def crawl(workers: int, copies: int, delay: float) -> dict:
         import sqlite3
         with sqlite3.connect(tmp / "cluster.db") as conn:
             reports = conn.execute("select count(*) from reports").fetchone()[0]
-    return {"workers": workers, "portals": copies, "pages": pages, "reports": reports, "seconds": round(wall, 2),
+            failures = dict(conn.execute("select reason, count(*) from failures group by reason"))
+        expired = sum((tmp / f"w{i}.log").read_text().count("expired leases back") for i in range(workers))
+    return {"workers": workers, "portals": copies, "pages": pages, "reports": reports, "failures": failures,
+            "lease_expiry_events": expired, "seconds": round(wall, 2),
             "pages_per_second": round(pages / wall, 1), "peak_per_host": max(counter.peak.values())}
 
 
@@ -97,8 +102,13 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=8, help="portals (one loopback host each)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--delay", type=float, default=0.05, help="server answer delay per request, seconds")
+    parser.add_argument("--lease-seconds", type=float, default=30, help="NIANBAO_REDIS_LEASE_SECONDS of the workers")
+    parser.add_argument("--skip-memory", action="store_true", help="leave out the Redis memory measurement")
     args = parser.parse_args()
-    results = [crawl(n, args.copies, args.delay) for n in args.workers]
+    results = [crawl(n, args.copies, args.delay, args.lease_seconds) for n in args.workers]
+    if args.skip_memory:
+        print(json.dumps({"crawl": results}, indent=2))
+        return
     print(json.dumps({"crawl": results, "redis_memory": queue_memory()}, indent=2))
 
 

@@ -16,7 +16,9 @@ from scrapy.utils.request import request_from_dict
 from twisted.internet import task
 
 from crawler import cluster_codec as codec
-from crawler.cluster_worker import LEASE_META, REDIS_ERRORS, ClusterConfig, ClusterWorker, SharedContentSeen, redacted
+from crawler.cluster_worker import (
+    GIVE_UP_META, LEASE_META, REDIS_ERRORS, ClusterConfig, ClusterWorker, SharedContentSeen, redacted,
+)
 from crawler.items import CrawlFailure
 from crawler.warc_middleware import warc_dir_for
 from spiders.tally import utc_now
@@ -129,23 +131,28 @@ class RedisScheduler:
             logger.error("Dropped an unreadable request from the frontier (lease %s): %s", lease.id, error)
             self.stats.inc_value("nianbao/cluster/bad_request")
             return None
-        if lease.attempt > self.worker.config.max_attempts:
-            self.give_up(request, lease.attempt)
+        if lease.attempt > self.worker.config.max_attempts and not self.give_up(request, lease.attempt):
             return None
         self.worker.held.add(lease.id)
         request.meta[LEASE_META] = lease.id
         self.stats.inc_value("nianbao/cluster/leased")
         return request
 
-    def give_up(self, request, attempt: int) -> None:
+    def give_up(self, request, attempt: int) -> bool:
+        """True: the request goes on to fail in HostSlotMiddleware, so its errback records the failure (and
+        lets a pointer page travelling with its file go on alone, as for any lost file); False: dropped here."""
         logger.error("Giving up on %s: leased %d times without finishing (NIANBAO_REDIS_MAX_ATTEMPTS)",
                      request.url, attempt - 1)
         self.stats.inc_value("nianbao/cluster/gave_up")
+        if request.errback is not None:
+            request.meta[GIVE_UP_META] = attempt - 1
+            return True
         portal = request.meta.get("nianbao_portal")
         self.worker.push(codec.encode_item(CrawlFailure(
             url=request.url, stage="spider", reason="lease_attempts_exhausted",
             detail=f"leased {attempt - 1} times", spider=self.spider.name,
             portal=getattr(portal, "name", ""), at=utc_now())))
+        return False
 
 
 class LeaseSpiderMiddleware:
@@ -174,7 +181,7 @@ class LeaseSpiderMiddleware:
         try:
             async for output in result:
                 if codec.item_kind(output):
-                    self.worker.tracker.yielded_item(lease, output)
+                    self.worker.tracker.yielded_item(lease)
                 yield output
         finally:
             self.worker.tracker.finished(lease)
@@ -205,6 +212,7 @@ class ClusterExtension:
         if hasattr(spider, "seen_content"):
             spider.seen_content = SharedContentSeen(self.worker)
         self.loop.start(min(1.0, self.worker.config.lease_seconds / 3), now=True)
+        self.worker.start_renewing()
 
     def beat(self):
         self.worker.heartbeat(int(self.crawler.stats.get_value("response_received_count", 0)))
@@ -228,6 +236,7 @@ class ClusterExtension:
     def spider_closed(self, spider=None, reason=None):
         if self.loop.running:
             self.loop.stop()
+        self.worker.stop_renewing()
         deadline = time.monotonic() + 30
         while not self.worker.outbox.flush() and time.monotonic() < deadline:
             time.sleep(1)

@@ -41,14 +41,14 @@ class RedisItemPipeline:
         return item
 
     def item_scraped(self, item, response, spider=None):
-        self.worker.tracker.item_done(item, errback_lease(response))
+        self.worker.tracker.item_done(lease_of(response))
 
     def item_dropped(self, item, response, exception, spider=None):
         from pipelines.storage import failure_for
 
         if codec.item_kind(item) == "ReportPage":
             self.worker.push(codec.encode_item(failure_for(item, "pipeline", str(exception), "")))
-        self.worker.tracker.item_done(item, errback_lease(response))
+        self.worker.tracker.item_done(lease_of(response))
 
     def item_error(self, item, response, spider=None, failure=None):
         from pipelines.storage import failure_for
@@ -57,7 +57,7 @@ class RedisItemPipeline:
             error = failure.value if failure is not None else None
             logger.error("Pipeline error on %s: %r", item.url, error)
             self.worker.push(codec.encode_item(failure_for(item, "pipeline", type(error).__name__, repr(error))))
-        self.worker.tracker.item_done(item, errback_lease(response))
+        self.worker.tracker.item_done(lease_of(response))
 
     def warc_rows(self, rows):
         self.worker.push(codec.encode_warc_rows(rows))
@@ -70,9 +70,9 @@ class RedisItemPipeline:
                 "finished_at": utc_now(), "rows": tally.rows()}))
 
 
-def errback_lease(response) -> str:
-    """Items an errback yields come with the download Failure; their lease is on its request."""
+def lease_of(response) -> str:
+    """The lease of the request an item came from: the response's, or the download Failure's (errback items)."""
     if isinstance(response, Failure):
-        request = getattr(response, "request", None)
-        return request.meta.get(LEASE_META, "") if request is not None else ""
-    return ""
+        response = getattr(response, "request", None)
+    meta = getattr(response, "meta", None) if response is not None else None
+    return (meta or {}).get(LEASE_META, "")

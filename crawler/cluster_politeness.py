@@ -7,7 +7,7 @@ import uuid
 from urllib.parse import urlsplit
 
 from crawler.cluster import worker_for
-from crawler.cluster_worker import REDIS_ERRORS, ClusterWorker
+from crawler.cluster_worker import GIVE_UP_META, REDIS_ERRORS, ClusterWorker, LeaseAttemptsExhausted
 
 
 class HostSlotMiddleware:
@@ -23,6 +23,8 @@ class HostSlotMiddleware:
                    crawler.stats)
 
     async def process_request(self, request):
+        if attempts := request.meta.get(GIVE_UP_META):   # RedisScheduler.give_up: fail it, never download it
+            raise LeaseAttemptsExhausted(f"leased {attempts} times without finishing")
         host = (urlsplit(request.url).hostname or "").lower()
         token = uuid.uuid4().hex
         waited = 0.0

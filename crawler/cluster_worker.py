@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -22,7 +23,16 @@ logger = logging.getLogger(__name__)
 
 # Lease meta key: deliberately not nianbao_*, so the spider never copies it onto the requests it derives.
 LEASE_META = "cluster_lease"
+# On a request leased more than NIANBAO_REDIS_MAX_ATTEMPTS times: HostSlotMiddleware fails it, the errback records it.
+GIVE_UP_META = "cluster_give_up"
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, redis.ReadOnlyError)
+# The renewal thread keeps leases while the reactor is busy (a processing stage parsing a 300-page PDF blocks it
+# for seconds), but not for a reactor silent this long: a hung worker's requests go to the others.
+HUNG_REACTOR_SECONDS = 120.0
+
+
+class LeaseAttemptsExhausted(Exception):
+    """Leased NIANBAO_REDIS_MAX_ATTEMPTS times without finishing; the errback names it lease_attempts_exhausted."""
 
 
 @dataclass(frozen=True)
@@ -103,35 +113,37 @@ class Outbox:
 
 
 class LeaseTracker:
-    """When a lease's callback has finished yielding and each of its items has left the pipelines, ack it."""
+    """When a lease's callback has finished yielding and each of its items has left the pipelines, ack it.
+
+    Items are counted per lease, found from the response they came from, never by object identity: a
+    pipeline may return another object than it got (pipelines/offload.py sends pages to other processes).
+    """
 
     def __init__(self, ack: Callable[[str], None]):
         self.ack = ack
         self.pending: dict[str, int] = {}
         self.yielding: set[str] = set()
-        self.item_lease: dict[int, str] = {}
 
     def started(self, lease: str) -> None:
         self.yielding.add(lease)
         self.pending.setdefault(lease, 0)
 
-    def yielded_item(self, lease: str, item) -> None:
+    def yielded_item(self, lease: str) -> None:
         self.pending[lease] = self.pending.get(lease, 0) + 1
-        self.item_lease[id(item)] = lease
 
     def finished(self, lease: str) -> None:
         self.yielding.discard(lease)
         self._maybe_ack(lease)
 
-    def item_done(self, item, fallback_lease: str = "") -> None:
-        """An item was pushed or dropped; errback items (no callback tracking) ack their lease directly."""
-        lease = self.item_lease.pop(id(item), "")
-        if lease:
+    def item_done(self, lease: str) -> None:
+        """An item of `lease` was pushed or dropped; errback items (their lease never tracked) ack it directly."""
+        if not lease:
+            return
+        if lease in self.pending:
             self.pending[lease] -= 1
             self._maybe_ack(lease)
-        elif fallback_lease:
-            self.pending.pop(fallback_lease, None)
-            self.ack(fallback_lease)
+        else:
+            self.ack(lease)
 
     def _maybe_ack(self, lease: str) -> None:
         if lease not in self.yielding and self.pending.get(lease, 0) <= 0:
@@ -151,6 +163,8 @@ class ClusterWorker:
         self.host_tokens: dict[str, str] = {}        # per-host slot token → host, renewed with the leases
         self.tracker = LeaseTracker(self.ack)
         self.given_up = 0
+        self.reactor_seen = time.monotonic()
+        self.renewing: threading.Event | None = None
 
     def ack(self, lease: str) -> None:
         if lease in self.held:
@@ -161,16 +175,42 @@ class ClusterWorker:
 
     def heartbeat(self, pages: int) -> None:
         """Renew held leases and host slots, say we are alive; keeps quiet (outbox logs) when Redis is down."""
+        self.reactor_seen = time.monotonic()
         try:
-            self.frontier.renew(self.config.lease_seconds, sorted(self.held))
-            for token, host in list(self.host_tokens.items()):
-                self.frontier.renew_host(host, self.config.lease_seconds, token)
+            self.renew()
             self.server.hset(self.frontier.keys.workers, self.config.worker_id,
                              f'{{"seen": {time.time():.0f}, "held": {len(self.held)}, "pages": {pages}}}')
         except REDIS_ERRORS as error:
             self.outbox.went_down(error)
             return
         self.outbox.flush()
+
+    def renew(self) -> None:
+        self.frontier.renew(self.config.lease_seconds, sorted(self.held))
+        for token, host in list(self.host_tokens.items()):
+            self.frontier.renew_host(host, self.config.lease_seconds, token)
+
+    def start_renewing(self) -> None:
+        """Renew leases from a thread too: a reactor blocked by a slow stage must not let them expire (the
+        request would be done again elsewhere, and given up after NIANBAO_REDIS_MAX_ATTEMPTS such stalls)."""
+        self.reactor_seen = time.monotonic()
+        self.renewing = threading.Event()
+        thread = threading.Thread(target=self._renew_while_alive, name="nianbao-lease-renewal", daemon=True)
+        thread.start()
+
+    def stop_renewing(self) -> None:
+        if self.renewing is not None:
+            self.renewing.set()
+
+    def _renew_while_alive(self) -> None:
+        interval = min(1.0, self.config.lease_seconds / 3)
+        while not self.renewing.wait(interval):
+            if time.monotonic() - self.reactor_seen > max(HUNG_REACTOR_SECONDS, 10 * self.config.lease_seconds):
+                continue   # the reactor looks hung: let the leases expire
+            try:
+                self.renew()
+            except REDIS_ERRORS:
+                continue   # the reactor's heartbeat logs the outage
 
 
 class SharedContentSeen:

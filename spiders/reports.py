@@ -4,23 +4,22 @@ from __future__ import annotations
 import scrapy
 from scrapy.http import TextResponse
 
-from crawler.items import Attachment, CrawlFailure
 from crawler.portals import BUNDLED_PORTALS, load_portals, portals_from_urls
-from spiders.attachments import attachment_item, pointer_file, pointer_report, report_files, text_outside_links
-from spiders.capture import column_title, content_digest, page_title, report_page
+from spiders.attachments import pointer_file, report_files, text_outside_links
+from spiders.capture import content_digest, page_title, report_page
 from spiders.challenges import challenge_kind
-from spiders.discovery import REPORT_COLUMN, is_annual_report, link_score
-from spiders.failures import describe_failure
+from spiders.discovery import is_annual_report
+from spiders.errors import FailureReplies
+from spiders.file_requests import FileRequests
+from spiders.listing import ListingRequests
 from spiders.platforms import Listing, ListPage, read_reply
 from spiders.platforms.rendered import browser_usable
 from spiders.refresh import open_refresh
-from spiders.tally import CrawlTally, utc_now
-from spiders.urls import canonical_url, in_scope, is_alternate_rendering, is_attachment, portal_origin
-
-STUB_BYTES = 512   # deep pagination often ends in a few-hundred-byte stub page (domain.md §2.2)
+from spiders.tally import CrawlTally
+from spiders.urls import canonical_url, portal_origin
 
 
-class ReportsSpider(scrapy.Spider):
+class ReportsSpider(ListingRequests, FileRequests, FailureReplies, scrapy.Spider):
     """Crawl portals given by `-a start_urls=U1,U2`, `-a portals=FILE.csv`, or the bundled list."""
 
     name = "reports"
@@ -59,7 +58,7 @@ class ReportsSpider(scrapy.Spider):
         if kind := challenge_kind(response.status, response.body):
             yield self.blocked(response.url, kind, response.status, meta["nianbao_portal"])
             return
-        if meta.get("nianbao_recheck") and self.refresh:   # an archived report re-checked by a refresh
+        if self.refresh and (meta.get("nianbao_recheck") or response.status == 304):   # refresh: report or list
             yield self.refresh.verdict(response)
             if response.status != 200:
                 return
@@ -100,91 +99,7 @@ class ReportsSpider(scrapy.Spider):
             yield from self.attachment(file.url, response.url, file.text, response.meta,
                                        page if file is pointer else None)
 
-    def next_requests(self, response, listing: Listing, is_report: bool):
-        meta, portal = response.meta, response.meta["nianbao_portal"]
-        depth, root, new = meta["nianbao_depth"] + 1, meta["nianbao_root"], 0
-        context = meta.get("nianbao_context", "") if meta.get("nianbao_platform") else column_title(response)
-        pager = {page.url for page in listing.pages}
-        for url, text in listing.links:
-            url = canonical_url(url)
-            if url in self.seen_urls or url in pager or not in_scope(url, root) or is_alternate_rendering(url, text):
-                continue
-            if is_annual_report(text, context):
-                new += 1
-                if is_attachment(url):   # a file listed directly: a report of its own
-                    yield from self.attachment(url, response.url, text, meta, role="report")
-                else:
-                    yield self.follow(url, meta, nianbao_depth=depth, nianbao_list_title=text,
-                                      nianbao_context=context, nianbao_priority=10, nianbao_platform="")
-            elif not is_report and link_score(text, url) > 0 and not is_attachment(url) \
-                    and self.within_budget(portal, depth):
-                new += 1
-                yield self.follow(url, meta, nianbao_depth=depth, nianbao_list_title="", nianbao_platform="",
-                                  nianbao_list_page=False)
-        if not is_report and not new and REPORT_COLUMN.search(context.replace(" ", "")):
-            self.logger.warning("Empty 年报 list on %s", response.url)
-            self.crawler.stats.inc_value("nianbao/discovery/empty_list")
-        if is_report or len(response.body) < STUB_BYTES or (meta.get("nianbao_list_page") and not new):
-            return   # stop on stub pages and on list pages that yield nothing new
-        for page in listing.pages:
-            url = canonical_url(page.url)
-            if url not in self.seen_urls and in_scope(url, root) and self.within_budget(portal, 0):
-                yield self.follow(url, meta, page, nianbao_context=context)
-
-    def within_budget(self, portal, depth: int) -> bool:
-        if depth > self.settings.getint("NIANBAO_MAX_DEPTH"):
-            return False
-        if self.tally[portal.name].requests >= self.settings.getint("NIANBAO_MAX_PAGES_PER_PORTAL"):
-            self.crawler.stats.inc_value("nianbao/discovery/budget_exhausted")
-            return False
-        return True
-
-    def attachment(self, url: str, report_url: str, title: str, meta: dict, pointer_page=None, role: str = ""):
-        """Record a report file; fetch it when it is the report (listed directly, or behind a pointer page),
-        and other files of report pages with NIANBAO_FETCH_ATTACHMENTS (spiders/attachments.py)."""
-        self.tally[meta["nianbao_portal"].name].attachments += 1
-        self.crawler.stats.inc_value("nianbao/discovery/attachment")
-        role = role or ("pointer" if pointer_page is not None else "extra")
-        if (role != "extra" or self.settings.getbool("NIANBAO_FETCH_ATTACHMENTS")) and url not in self.seen_urls:
-            yield self.follow(url, meta, nianbao_attachment_of=report_url, nianbao_list_title=title,
-                              nianbao_attachment_role=role, nianbao_attachment_url=url,
-                              nianbao_pointer_page=pointer_page)
-        self.seen_urls.add(url)
-        yield Attachment(url=url, report_url=report_url, title=title, spider=self.name,
-                         portal=meta["nianbao_portal"].name, found_at=utc_now())
-
-    def attachment_reply(self, response):
-        """A fetched file: the report itself, the report of its pointer page, or a page's extra file."""
-        meta = response.meta
-        if meta.get("nianbao_attachment_role") == "report":
-            yield report_page(response, self.name)
-        elif meta.get("nianbao_pointer_page") is not None:
-            yield pointer_report(meta["nianbao_pointer_page"], attachment_item(response, self.name, meta))
-        else:
-            yield attachment_item(response, self.name, meta)
-
-    def blocked(self, url: str, kind: str, status: int, portal) -> CrawlFailure:
-        self.tally[portal.name].blocked_hosts.add(portal_origin(url))
-        self.crawler.stats.inc_value("nianbao/discovery/blocked")
-        self.logger.warning("Anti-bot challenge (%s, HTTP %s) on %s: recorded as blocked", kind, status, url)
-        return CrawlFailure(url=url, stage="download", reason="blocked", detail=f"{kind} challenge, HTTP {status}",
-                            spider=self.name, portal=portal.name, at=utc_now())
-
     def closed(self, reason):
         if not self.crawler.stats.get_value("nianbao/discovery/report_page", 0):
             self.logger.error("The %s spider found no report on %d portals (%s); see the failures table",
                               self.name, len(self.portal_list), reason)
-
-    def on_error(self, failure):
-        request, portal = failure.request, failure.request.meta.get("nianbao_portal")
-        response = getattr(failure.value, "response", None)
-        if response is not None and portal and (kind := challenge_kind(response.status, response.body)):
-            yield self.blocked(request.url, kind, response.status, portal)
-            return
-        stage, reason, detail = describe_failure(failure)
-        self.logger.warning("Could not capture %s: %s (%s)", request.url, reason, detail)
-        self.crawler.stats.inc_value(f"nianbao/{stage}/{reason}")
-        yield CrawlFailure(url=request.url, stage=stage, reason=reason, detail=detail, spider=self.name,
-                           portal=portal.name if portal else "", at=utc_now())
-        if request.meta.get("nianbao_pointer_page") is not None:   # file lost: the page goes on alone
-            yield request.meta["nianbao_pointer_page"]

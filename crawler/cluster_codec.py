@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import uuid
 from typing import Any
@@ -103,11 +104,20 @@ def encode_item(item: Any) -> str:
     kind = item_kind(item)
     if kind is None:
         raise CodecError(f"cannot send {type(item).__name__} to the writer")
-    return envelope(kind, item)
+    return envelope(kind, item, content_id(item))
 
 
-def envelope(kind: str, data: Any) -> str:
-    return dumps({"id": uuid.uuid4().hex, "kind": kind, "data": data})
+def content_id(item: Any) -> str | None:
+    """A failure is keyed by what failed and on which day: a request redone after its lease expired fails
+    again the same way, and the writer (which skips ids it stored) must keep one row, as one machine would."""
+    if not isinstance(item, item_module.CrawlFailure):
+        return None
+    key = "|".join((item.url, item.stage, item.reason, item.at[:10]))
+    return "failure-" + hashlib.sha1(key.encode("utf-8")).hexdigest()
+
+
+def envelope(kind: str, data: Any, item_id: str | None = None) -> str:
+    return dumps({"id": item_id or uuid.uuid4().hex, "kind": kind, "data": data})
 
 
 def encode_warc_rows(rows: list[IndexRow]) -> str:

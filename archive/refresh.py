@@ -11,6 +11,8 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
+from crawler.items import ListPageVisit  # re-exported: defined with the other items so the cluster carries it
+
 
 # What a refresh found when it re-checked an archived report (crawler.items.RefreshCheck.outcome):
 # still there unchanged (304) or fetched again (200: record_capture versions it by text digest), gone
@@ -129,27 +131,6 @@ def stored_since(db: Database, since: str) -> set[str]:
 
 # Statuses of a list page that still lists: 200, or 304 (unchanged since the validators we hold).
 LISTING_STATUSES = (200, 304)
-
-
-@dataclass
-class ListPageVisit:
-    """A 年报 list page a crawl read (spiders/refresh.py ListMemoryMiddleware); the storage pipeline remembers it."""
-
-    portal: str
-    url: str
-    status: int = 200
-    method: str = "GET"
-    body: str = ""                  # the form body of a POST list (Hanweb dataproxy.jsp)
-    platform: str = ""              # spiders.platforms convention that reads it ("" = HTML)
-    context: str = ""               # the column title its entries were judged with
-    depth: int = 0
-    root: str = ""                  # the portal scope its links were judged in (spiders.urls.portal_origin)
-    etag: str = ""
-    last_modified: str = ""
-    report_links: list[list[str]] | None = None   # [url, anchor text, "page" | "file"]; None: unchanged (304)
-    walked: bool = True             # reached by a walk from the home page, not from a remembered list
-    crawl: str = ""                 # start of the crawl that read it (CrawlTally.started_at): names a walk
-    at: str = ""                    # UTC, ISO 8601
 
 
 @dataclass(frozen=True)

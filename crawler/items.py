@@ -129,6 +129,27 @@ class RefreshCheck:
     at: str = ""                    # UTC, ISO 8601
 
 
+
+@dataclass
+class ListPageVisit:
+    """A 年报 list page a crawl read (spiders/refresh.py ListMemoryMiddleware); the storage pipeline remembers it."""
+
+    portal: str
+    url: str
+    status: int = 200
+    method: str = "GET"
+    body: str = ""                  # the form body of a POST list (Hanweb dataproxy.jsp)
+    platform: str = ""              # spiders.platforms convention that reads it ("" = HTML)
+    context: str = ""               # the column title its entries were judged with
+    depth: int = 0
+    root: str = ""                  # the portal scope its links were judged in (spiders.urls.portal_origin)
+    etag: str = ""
+    last_modified: str = ""
+    report_links: list[list[str]] | None = None   # [url, anchor text, "page" | "file"]; None: unchanged (304)
+    walked: bool = True             # reached by a walk from the home page, not from a remembered list
+    crawl: str = ""                 # start of the crawl that read it (CrawlTally.started_at): names a walk
+    at: str = ""                    # UTC, ISO 8601
+
 def report_id_for(url: str) -> str:
     """First 16 hex digits of the sha256 of the canonical URL (fragments dropped)."""
     return hashlib.sha256(canonicalize_url(url).encode("utf-8")).hexdigest()[:16]

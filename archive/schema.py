@@ -162,6 +162,19 @@ def m010_cluster_items(db: Database) -> None:
     db["cluster_items"].create({"item_id": str, "kind": str, "stored_at": str}, pk="item_id")
 
 
+@migrations()
+def m011_list_pages(db: Database) -> None:
+    # The 年报 list pages a crawl read (archive/refresh.py record_list_visit), with their validators and the
+    # report links each gave: a refresh starts there with conditional GETs instead of walking from home.
+    db["list_pages"].create(
+        {"portal": str, "url": str, "method": str, "body": str, "platform": str, "context": str, "depth": int,
+         "root": str,
+         "etag": str, "last_modified": str, "status": int, "report_links": str, "first_seen": str,
+         "last_seen": str, "first_crawl": str, "last_walk": str, "visits_since_walk": int},
+        pk=("portal", "url"),
+    )
+
+
 # New migrations go above this line, each a new named function; never edit an applied one.
 
 

@@ -27,6 +27,9 @@ NIANBAO_MAX_ATTACHMENT_MB = 200
 NIANBAO_MAX_ATTACHMENT_PAGES = 500
 NIANBAO_ATTACHMENT_TIMEOUT = 120
 NIANBAO_OCR = os.environ.get("NIANBAO_OCR", "") not in ("", "0")
+# Worker processes that run the processing stages (decode … statistics) off the reactor thread, so a crawl
+# uses a 2nd core (pipelines/offload.py); 0 runs them in the crawler process.
+NIANBAO_PROCESS_WORKERS = int(os.environ.get("NIANBAO_PROCESS_WORKERS", "0"))
 # Contact address named in the User-Agent so webmasters can reach the operator.
 NIANBAO_CONTACT_URL = os.environ.get("NIANBAO_CONTACT_URL", "https://github.com/nianbao/nianbao")
 # Record every HTTP exchange as WARC/1.1 (crawler/warc_middleware.py), in NIANBAO_WARC_DIR (empty: a
@@ -45,6 +48,9 @@ NIANBAO_REDIS_LEASE_SECONDS = 30
 NIANBAO_REDIS_MAX_ATTEMPTS = 3
 NIANBAO_REDIS_PREFETCH = 16
 NIANBAO_REDIS_WORKER_ID = ""
+# A refresh starts from the 年报 list pages the last crawl read (spiders/refresh.py); every Nth refresh of a
+# portal walks from its home page anyway, so moved or new columns are found (`-a rediscover=1`: this one).
+NIANBAO_REFRESH_WALK_EVERY = 5
 
 # --- Scrapy, grouped like its defaults ----------------------------------------------------------
 # Does nothing unless NIANBAO_REDIS_URL is set; then swaps in the Redis scheduler, limiter and item pipeline.
@@ -81,6 +87,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc_middleware.WarcRecorderMiddleware": 650,
 }
 
+# Remembers the 年报 list pages each crawl reads; a refresh starts from them (spiders/refresh.py).
+SPIDER_MIDDLEWARES = {
+    "spiders.refresh.ListMemoryMiddleware": 950,
+}
+
 # Before the scheduler opens JOBDIR: a job killed mid-crawl (SIGKILL) restarts its walk cleanly (spiders/resume.py).
 EXTENSIONS = {
     "spiders.resume.JobDirGuard": 100,
@@ -89,6 +100,7 @@ EXTENSIONS = {
 # Spam comes off the DOM before the main text is chosen: hidden 暗链 and after-</html> junk must
 # never steer container selection (see pipelines/spam.py).
 ITEM_PIPELINES = {
+    "pipelines.offload.OffloadPipeline": 90,  # NIANBAO_PROCESS_WORKERS > 0: stages 100-899 run in worker processes
     "pipelines.encoding.DecodePipeline": 100,
     "pipelines.spam.SpamStripPipeline": 200,
     "pipelines.extraction.MainTextPipeline": 300,

@@ -177,6 +177,23 @@ def index_row(record, warc_file: str, offset: int, length: int) -> IndexRow:
         refers_to=headers.get_header("WARC-Refers-To") or "")
 
 
+class Level6WARCWriter(WARCWriter):
+    """warcio's writer, one gzip member per record at zlib level 6 instead of warcio's fixed 9.
+
+    On a real 年报 page (107 kB) level 6 compresses in half the CPU time of level 9 (0.9 vs 1.7 ms) for 1% more
+    bytes; WARC recording as a whole is ~7% of crawl time (benchmarks/crawl.py with NIANBAO_WARC_ENABLED=0).
+    """
+
+    def __init__(self, filebuf, **kwargs):
+        super().__init__(filebuf, gzip=False, **kwargs)
+
+    def _write_warc_record(self, out, record):
+        buffer = BytesIO()
+        super()._write_warc_record(buffer, record)
+        compressor = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        out.write(compressor.compress(buffer.getvalue()) + compressor.flush())
+
+
 class WarcFiles:
     """Rolling WARC/1.1 files in one directory: gzip per record, a warcinfo record opening each file."""
 
@@ -209,7 +226,7 @@ class WarcFiles:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
         self.name = f"{self.prefix}-{stamp}-{self.serial:05d}-{socket.gethostname()}.warc.gz"
         self.fh = open(self.directory / (self.name + OPEN_SUFFIX), "wb")
-        self.writer = WARCWriter(self.fh, gzip=True, warc_version="1.1")
+        self.writer = Level6WARCWriter(self.fh, warc_version="1.1")
         self.writer.write_record(self.writer.create_warcinfo_record(self.name, self.info))
 
     def close(self) -> None:

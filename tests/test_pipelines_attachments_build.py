@@ -105,7 +105,7 @@ def build_docx(blocks) -> bytes:
     return out.getvalue()
 
 
-def pdf_styles():
+def pdf_styles(cell_font_size: float = 9):
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -114,11 +114,12 @@ def pdf_styles():
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     body = ParagraphStyle("body", fontName=CJK_FONT, fontSize=11, leading=17, firstLineIndent=22,
                           wordWrap="CJK", spaceAfter=4)
-    cell = ParagraphStyle("cell", fontName=CJK_FONT, fontSize=9, leading=12, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=CJK_FONT, fontSize=cell_font_size, leading=cell_font_size * 1.3,
+                          wordWrap="CJK")
     return body, cell
 
 
-def pdf_table(boxes, cell_style, ruled: bool):
+def pdf_table(boxes, cell_style, ruled: bool, width: float = 450):
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     grid = grid_of(boxes)
@@ -132,19 +133,23 @@ def pdf_table(boxes, cell_style, ruled: bool):
         style.append(("GRID", (0, 0), (-1, -1), 0.5, "black"))
     else:
         style.append(("FONT", (0, 0), (-1, -1), CJK_FONT, 10))
-    width = 450 / grid["n_cols"]
-    return Table(data, colWidths=[width] * grid["n_cols"], style=TableStyle(style), spaceBefore=6, spaceAfter=6)
+    return Table(data, colWidths=[width / grid["n_cols"]] * grid["n_cols"], style=TableStyle(style), spaceBefore=6, spaceAfter=6)
 
 
-def build_pdf(blocks, ruled: bool = True, encrypt: str | None = None) -> bytes:
-    """A text PDF as Word's "save as PDF" makes them: indented paragraphs, tables ruled or not."""
+def build_pdf(blocks, ruled: bool = True, encrypt: str | None = None, small_tables: bool = False) -> bytes:
+    """A text PDF as Word's "save as PDF" makes them: indented paragraphs, tables ruled or not.
+
+    small_tables: 6 pt table text, as reports print the 25-row applications table on one page (a row span
+    that tall cannot break across pages).
+    """
     from reportlab.lib.pagesizes import A4
     from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-    body, cell = pdf_styles()
+    body, cell = pdf_styles(6 if small_tables else 9)
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, title="", encrypt=encrypt)
-    doc.build([Paragraph(block, body) if isinstance(block, str) else pdf_table(block, cell, ruled)
+    width = 480 if small_tables else 450
+    doc.build([Paragraph(block, body) if isinstance(block, str) else pdf_table(block, cell, ruled, width)
                for block in blocks])
     return out.getvalue()
 

@@ -114,7 +114,7 @@ def pdf_styles(cell_font_size: float = 9):
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     body = ParagraphStyle("body", fontName=CJK_FONT, fontSize=11, leading=17, firstLineIndent=22,
                           wordWrap="CJK", spaceAfter=4)
-    cell = ParagraphStyle("cell", fontName=CJK_FONT, fontSize=cell_font_size, leading=cell_font_size * 1.3,
+    cell = ParagraphStyle("cell", fontName=CJK_FONT, fontSize=cell_font_size, leading=cell_font_size * 4 / 3,
                           wordWrap="CJK")
     return body, cell
 

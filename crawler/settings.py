@@ -13,6 +13,9 @@ NIANBAO_ALLOW_PRIVATE_HOSTS = False
 # How many links deep from a portal's home page discovery may go, and how many pages per portal.
 NIANBAO_MAX_DEPTH = 4
 NIANBAO_MAX_PAGES_PER_PORTAL = 300
+# A portal whose walk found no 年报 is asked through its site search (was5, jrobotfront, igs …): one request,
+# then at most this many result pages in all (0 turns the fallback off); they count in the page budget.
+NIANBAO_SITE_SEARCH_PAGES = 3
 # Render JS-only 年报 list pages in Chromium (scrapy-playwright); documents always use the plain downloader.
 NIANBAO_RENDER_JS = True
 # Also download the files of full HTML reports (kept as captures); files that are the report (listed directly,

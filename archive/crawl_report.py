@@ -5,11 +5,8 @@ import json
 
 from sqlite_utils import Database
 
+from archive.json_columns import to_json
 from crawler.items import Attachment
-
-
-def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def counted(db: Database, sql: str, params: list) -> dict:

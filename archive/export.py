@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from sqlite_utils import Database
 
+from archive.json_columns import to_json
 from archive.warc_index import capture_location
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -106,10 +107,6 @@ def flatten(record: dict) -> dict:
     for name, value in record["provenance"].items():
         flat[f"provenance_{name}"] = to_json(value) if isinstance(value, (dict, list)) else value
     return flat
-
-
-def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def export(db: Database, out_path: str | Path, fmt: str, flt: ExportFilter = ExportFilter(),

@@ -1,16 +1,12 @@
 """Archive writes and reads of a report's statistics: the JSON object, its checks and long-form counts."""
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
+
+from archive.json_columns import to_json
 
 STATISTICS_TABLES = ("statistics_checks", "application_counts", "proactive_counts", "review_litigation_counts",
                      "statistics")
-
-
-def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def replace_statistics(db: Database, report_id: str, statistics: dict | None) -> None:

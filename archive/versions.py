@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from datetime import datetime, timezone
 
 from sqlite_utils import Database
 
+from archive.json_columns import to_json
 from archive.statistics import replace_statistics
-from crawler.items import CrawlFailure, ReportPage
+from crawler.items import CrawlFailure, ReportPage, utc_now
 
 REPORT_FIELDS = (
     "url", "portal", "title", "year", "index_no", "publisher", "generated_date", "publish_date",
@@ -16,17 +15,9 @@ REPORT_FIELDS = (
 )
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 def text_digest(text: str) -> str:
     """sha256 of the cleaned text, the key that decides whether a report changed."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def to_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def record_capture(db: Database, page: ReportPage) -> str:

@@ -238,7 +238,7 @@ def coverage(db_path, out_path):
     Example: nianbao coverage --out coverage.html --db nianbao.db
     """
     from archive.coverage import write_coverage
-    from archive.versions import utc_now
+    from crawler.items import utc_now
 
     portals = write_coverage(open_existing(db_path), out_path, utc_now())
     click.echo(f"{len(portals)} portals → {out_path}", err=True)

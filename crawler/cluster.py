@@ -21,7 +21,7 @@ from crawler.cluster_worker import (
 )
 from crawler.items import CrawlFailure
 from crawler.warc_middleware import warc_dir_for
-from spiders.tally import utc_now
+from crawler.items import utc_now
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from crawler import cluster_codec as codec
 from crawler.cluster import worker_for
 from crawler.cluster_worker import LEASE_META, ClusterWorker
 from crawler.warc_middleware import warc_record_written
-from spiders.tally import utc_now
+from crawler.items import utc_now
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from scrapy.utils.request import fingerprint
 from sqlite_utils import Database
 
 from archive.crawl_report import record_crawl_reports
-from archive.versions import utc_now
+from crawler.items import utc_now
 from crawler import cluster_codec as codec
 from crawler.cluster_worker import REDIS_ERRORS, redacted
 from crawler.redis_frontier import Frontier, Keys

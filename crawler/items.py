@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,6 +150,11 @@ class ListPageVisit:
     walked: bool = True             # reached by a walk from the home page, not from a remembered list
     crawl: str = ""                 # start of the crawl that read it (CrawlTally.started_at): names a walk
     at: str = ""                    # UTC, ISO 8601
+
+def utc_now() -> str:
+    """Now, UTC, ISO 8601 to the second: the format of every *_at / fetched_at field."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
 
 def report_id_for(url: str) -> str:
     """First 16 hex digits of the sha256 of the canonical URL (fragments dropped)."""

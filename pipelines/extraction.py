@@ -19,14 +19,9 @@ from crawler.items import ReportPage
 from pipelines import boilerplate_patterns as bp
 from pipelines import textutil
 # Public names of this stage, kept importable from here.
-from pipelines.extraction_fallback import (  # noqa: F401
-    ANCHOR_WINDOW, cell_overlap, insert_lost_tables, line_key, link_share, merge_tables, plain_grid,
-    trafilatura_segments,
-)
-from pipelines.extraction_render import (  # noqa: F401
-    BLOCK_TAGS, CHROME_LINES, MAX_ELEMENTS, compose, drop_chrome_lines, render_segments,
-)
-from pipelines.tables import is_layout_table, normalize_space, table_grid, table_lines, tag_of  # noqa: F401
+from pipelines.extraction_fallback import merge_tables, trafilatura_segments
+from pipelines.extraction_render import compose, drop_chrome_lines, render_segments
+from pipelines.tables import normalize_space
 from pipelines.stage import StatsStage
 
 logger = logging.getLogger(__name__)

@@ -22,7 +22,6 @@ from pipelines.metadata_dates import (  # noqa: F401
     YEAR, ascii_years, iso_date, report_year, url_date, year_before, year_from_text,
 )
 from pipelines.textutil import collapse_space
-from pipelines.textutil import collapse_space as normalize_space  # noqa: F401  (its former name here)
 from pipelines.stage import StatsStage
 
 logger = logging.getLogger(__name__)

@@ -14,19 +14,12 @@ import lxml.html
 from lxml import etree
 
 from crawler.items import ReportPage
-# The rules' public names stay importable from here (tests, benchmarks, pipelines.statistics_labels).
-from pipelines.spam_dom import (  # noqa: F401
-    descendants_declare, drop, hiding_rule, is_attached, is_junk_fallback, is_offscreen, is_tiny_marquee,
-    length_px, link_container, looks_like_hidden_content, parse_style, script_rule, snippet_of, strip_hidden,
-    strip_offsite_clusters, strip_spam_scripts, strip_tag_soup, white_background,
+from pipelines.spam_dom import strip_hidden, strip_offsite_clusters, strip_spam_scripts, strip_tag_soup
+from pipelines.spam_hosts import host_of
+from pipelines.spam_mirror import deannotate, mirror_evidence
+from pipelines.spam_text import (
+    Removal, clean_text_nodes, cut_after_html_end, cut_script_wrapped_blocks, drop_early_end_tags,
 )
-from pipelines.spam_hosts import host_of, is_gov_host, is_local_host, is_spam_link_host, registrable_domain  # noqa: F401
-from pipelines.spam_mirror import deannotate, mirror_evidence, t2s_converter, visible_text  # noqa: F401
-from pipelines.spam_text import (  # noqa: F401
-    Removal, clean_text, clean_text_nodes, cut_after_html_end, cut_script_wrapped_blocks, cut_spans,
-    drop_early_end_tags, lexicon_hits, lexicon_spans, place_run_spans, unescape_js,
-)
-from pipelines.textutil import collapse_space as squash  # noqa: F401
 from pipelines.textutil import hand_on_tree, html_parser, strip_comments
 from pipelines.stage import StatsStage
 

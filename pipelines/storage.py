@@ -12,10 +12,10 @@ from scrapy import signals
 from archive.attachments import record_attachment_file
 from archive.refresh import ListPageVisit, UnknownReport, apply_check, record_list_visit
 from archive.schema import open_archive
-from archive.versions import record_capture, record_failure, record_mirror, utc_now
+from archive.versions import record_capture, record_failure, record_mirror
 from archive.warc_index import record_warc_rows
 from archive.crawl_report import record_attachment, record_crawl_reports
-from crawler.items import Attachment, CrawlFailure, RefreshCheck, ReportPage
+from crawler.items import Attachment, CrawlFailure, RefreshCheck, ReportPage, utc_now
 from crawler.warc_middleware import warc_record_written
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from crawler.items import Attachment, ReportPage
 from pipelines.formats.sniff import sniff_format
 from spiders.capture import lowercase_headers
 from spiders.discovery import is_annual_report
-from spiders.tally import utc_now
+from crawler.items import utc_now
 from spiders.urls import canonical_url, in_scope, is_attachment
 
 # Files a 年报 can be (zip/rar/ofd are recorded but never stand for the report).

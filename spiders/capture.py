@@ -7,7 +7,7 @@ import re
 from scrapy.http import TextResponse
 
 from crawler.items import ReportPage
-from spiders.tally import utc_now
+from crawler.items import utc_now
 
 
 def page_title(response: TextResponse) -> str:

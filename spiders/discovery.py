@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from spiders.urls import in_scope, is_alternate_rendering, site_domain  # noqa: F401 - re-exported
+from spiders.urls import is_alternate_rendering
 
 YEAR = r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})"
 # 政府信息公开工作年度报告, 政务信息公开年度报告, 信息公开年报, 政府信息公开工作年报 …

@@ -4,7 +4,7 @@ from __future__ import annotations
 from crawler.items import CrawlFailure
 from spiders.challenges import challenge_kind
 from spiders.failures import describe_failure
-from spiders.tally import utc_now
+from crawler.items import utc_now
 from spiders.urls import portal_origin
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from crawler.items import Attachment
 from spiders.attachments import attachment_item, pointer_report
 from spiders.capture import report_page
-from spiders.tally import utc_now
+from crawler.items import utc_now
 
 
 class FileRequests:

@@ -27,7 +27,7 @@ from archive.refresh import (KnownReport, ListPageVisit, RememberedList, conditi
 from crawler.items import RefreshCheck, ReportPage
 from spiders.capture import column_title, lowercase_headers
 from spiders.resume import killed_job_started_at
-from spiders.tally import utc_now
+from crawler.items import utc_now
 from spiders.urls import canonical_url, portal_origin
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from spiders.tally import utc_now
+from crawler.items import utc_now
 
 logger = logging.getLogger(__name__)
 

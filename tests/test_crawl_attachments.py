@@ -6,7 +6,7 @@ from urllib.parse import unquote
 import pytest
 
 from archive.schema import open_archive
-from crawler.portal_server import PortalHandler, PortalServer, QuietHTTPServer
+from crawler.portal_server import PortalHandler, PortalServer
 from tests.conftest import run_scrapy_crawl
 
 ALLOW_LOOPBACK = {"NIANBAO_ALLOW_PRIVATE_HOSTS": "1"}

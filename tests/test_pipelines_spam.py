@@ -9,14 +9,12 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ReportPage
-from pipelines.spam import (
-    SpamStripPipeline, clean_page, deannotate, hiding_rule, is_gov_host, is_spam_link_host,
-    lexicon_spans, place_run_spans, script_rule,
-)
-from pipelines import spam_patterns as P
+from pipelines.spam import SpamStripPipeline, clean_page, deannotate
+from pipelines.spam_dom import hiding_rule, script_rule
+from pipelines.spam_hosts import is_gov_host, is_spam_link_host
 from pipelines.spam import MAX_PARSE_DEPTH, TOO_DEEP
 from pipelines.spam_patterns import RULES
-from pipelines.spam_text import LEXICON_GUARD, LEXICON_RE, has_lexicon
+from pipelines.spam_text import LEXICON_GUARD, LEXICON_RE, has_lexicon, lexicon_spans, place_run_spans
 
 PAGES = Path(__file__).parent / "pages" / "spam"
 

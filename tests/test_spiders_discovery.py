@@ -1,7 +1,8 @@
 """The 年报 predicate, link scoring and scope, table-driven."""
 import pytest
 
-from spiders.discovery import in_scope, is_annual_report, link_score
+from spiders.discovery import is_annual_report, link_score
+from spiders.urls import in_scope
 
 REPORT_TITLES = [
     "营山县人民政府办公室2024年政府信息公开工作年度报告",

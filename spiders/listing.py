@@ -103,8 +103,8 @@ class ListingRequests:
             else:
                 yield self.follow(url, meta, nianbao_depth=depth, nianbao_list_title=text, nianbao_context="",
                                   nianbao_priority=10, nianbao_platform="")
-        if not found or meta.get("nianbao_search_page", 1) > 1:
-            return
+        if not found or meta.get("nianbao_search_page", 1) > 1 or "nianbao_search_url" not in meta:
+            return   # no search URL: a refresh re-reading a remembered result page; it re-reads each one itself
         limit = self.settings.getint("NIANBAO_SITE_SEARCH_PAGES", 3) - 1
         for number, page in enumerate(sitesearch.result_pages(listing, meta["nianbao_search_url"], limit), 2):
             if page.url not in self.seen_urls and self.within_budget(portal, 0):

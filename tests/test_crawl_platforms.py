@@ -16,7 +16,7 @@ from tests.conftest import run_scrapy_crawl
 PLATFORMS = Path(__file__).parent / "pages" / "platforms"
 CHROMIUM = "/usr/bin/chromium"
 HAS_CHROMIUM = shutil.which(CHROMIUM) is not None
-CONVENTIONS = ["static", "trs", "hanweb", "gkmlpt", "rendered"]
+CONVENTIONS = ["static", "trs", "hanweb", "gkmlpt", "rendered", "search"]
 NEEDS_CHROMIUM = pytest.mark.skipif(not HAS_CHROMIUM, reason=f"{CHROMIUM} is absent (apt-get install chromium)")
 
 

@@ -121,3 +121,16 @@ def test_spider_search_only_as_a_fallback(reports_found, pages_setting, searched
         except DontCloseSpider:
             pass
     assert bool(crawler.engine.crawled) == searched
+
+
+def test_remembered_result_page_read_by_a_refresh():
+    """A refresh re-reads a remembered result page (spiders/refresh.py list_request): it carries the platform but
+    no search URL or page number. Its 年报 are followed; no further page: each remembered page is re-read itself."""
+    url = f"http://www.bingxian.gov.cn/jrobotfront/search.action?webid=1&searchWord={WORD}"
+    spider, _ = spider_for(url)
+    meta = {**home_meta(url), "nianbao_platform": sitesearch.NAME, "nianbao_list_page": True, "nianbao_shortcut": True}
+    results = reply(url, "jrobotfront_results.html", meta)
+    urls = [r.url for r in spider.next_requests(results, read_listing(results.text, url), False)]
+    assert set(urls) == {"http://www.bingxian.gov.cn/art/2024/1/30/art_1001_51234.html",
+                         "http://www.bingxian.gov.cn/art/2023/1/18/art_1001_48811.html",
+                         "http://www.bingxian.gov.cn/module/download/downfile.jsp?classid=0&filename=2021nb.pdf"}

@@ -14,6 +14,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.tools.build_sample_portal import E, article_page, breadcrumb, list_page, page_html, read_seed  # noqa: E402
@@ -275,7 +276,62 @@ def rendered_site() -> Site:
     return site
 
 
-SITES = (static_site, trs_site, hanweb_site, gkmlpt_site, rendered_site)
+def search_site() -> Site:
+    """No 年报 column anywhere: reports only through the home page's TRS was5 search (4 result pages announced:
+    1–2 hold the 年报, 3 only look-alikes, 4 an older report beyond NIANBAO_SITE_SEARCH_PAGES, never asked for)."""
+    site = Site("search", "示例己县人民政府")
+    site.home("/zwgk/index.html")   # every page's header (nav_html) has <form action="/was5/web/search">
+    menu = [("政府信息公开指南", "/zwgk/zn/index.html"), ("政府信息公开制度", "/zwgk/zd/index.html"),
+            ("法定主动公开内容", "/zwgk/fdzdgk/index.html")]
+    lis = "".join(f'<li><a href="{h}">{t}</a></li>\n' for t, h in menu)
+    site.page("/zwgk/index.html", "政府信息公开", breadcrumb(*HOME) + f'<div class="xxgk_menu"><ul>\n{lis}</ul></div>\n')
+    decoys = site.add_decoys("/zwgk/fdzdgk/202501", "2025-01-15")   # listed by the walk, too: never a 年报
+    news = ("/news/202412/t20241203_950.html", f"{site.unit}召开2024年度政府信息公开工作年度报告编制工作培训会", "2024-12-03")
+    site.files[news[0]] = article_page(news[1], "要闻动态", HOME, [news[1] + "。"], date=news[2] + " 15:00", source=site.unit)
+    site.expected["decoys"].append(news[0])
+    site.files["/zwgk/fdzdgk/index.html"] = list_page("法定主动公开内容", HOME, decoys[:5])
+    reports = []
+    for i, (unit, year) in enumerate([(site.unit, 2024), ("示例己县教育局", 2024), (site.unit, 2023), (site.unit, 2022),
+                                      ("示例己县卫生健康局", 2022), (site.unit, 2021), (site.unit, 2018)]):
+        title, body = report(unit, year, 50 + i)
+        path, date = f"/zwgk/bmxx/{year + 1}01/t{year + 1}012{i}_{50 + i}.html", f"{year + 1}-01-2{i}"
+        site.add_report(path, title, body, date, "部门信息", expect=year > 2018)
+        reports.append((path, title, date))
+    word = "政府信息公开工作年度报告"   # spiders/platforms/sitesearch.py QUERY: the routes answer this word only
+    site.expected["search_word"] = word
+    results = [reports[:3] + [news, decoys[5], decoys[6], decoys[0], reports[0]],
+               reports[3:6] + [decoys[1], decoys[7], decoys[4]], decoys[2:4], reports[6:]]
+    for n, items in enumerate(results, 1):
+        query = urlencode([("page", n)] * (n > 1) + [("searchword", word)])   # sorted: what the server keys on
+        site.routes[f"/was5/web/search?{query}"] = {"file": f"/_was5/result{n}.html", "type": "text/html; charset=utf-8"}
+        site.files[f"/_was5/result{n}.html"] = search_results_page(site, word, items, n, len(results))
+        if n <= 2:
+            site.expected["list_pages"].append(f"/was5/web/search?{query}")
+    site.routes["/was5/web/search?" + urlencode([("page", 1), ("searchword", word)])] = {
+        "file": "/_was5/result1.html", "type": "text/html; charset=utf-8"}
+    site.expected["never_requested"] = [f"/was5/web/search?{urlencode([('page', 4), ('searchword', word)])}",
+                                        reports[6][0]]
+    return site
+
+
+def search_results_page(site: Site, word: str, items, current: int, count: int) -> bytes:
+    """A was5 result page: the word highlighted in red inside titles, numbered pager with 下一页/尾页."""
+    def title_html(title: str) -> str:
+        return E(title).replace(word, f'<font color="red">{word}</font>')
+    lis = "".join(f'<li><a href="{p}" target="_blank">{title_html(t)}</a><p>{E(t)}……</p><span>{d}</span></li>\n'
+                  for p, t, d in items)
+    href = (lambda n: "/was5/web/search?" + urlencode([("page", n), ("searchword", word)]).replace("&", "&amp;"))
+    links = [f'<a href="{href(1)}">首页</a>']
+    links += [f"<span>{n}</span>" if n == current else f'<a href="{href(n)}">{n}</a>' for n in range(1, count + 1)]
+    if current < count:
+        links.append(f'<a href="{href(current + 1)}">下一页</a>')
+    links.append(f'<a href="{href(count)}">尾页</a>')
+    main = (f'<div class="result-info">找到相关结果约 {count * 10 - 3} 条</div>\n<ul class="result-list">\n{lis}</ul>\n'
+            f'<div class="page">{" ".join(links)}</div>\n')
+    return page_html("检索结果", "检索结果", main).encode("utf-8")
+
+
+SITES = (static_site, trs_site, hanweb_site, gkmlpt_site, rendered_site, search_site)
 
 
 def json_bytes(value) -> bytes:

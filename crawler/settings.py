@@ -1,6 +1,8 @@
 """Scrapy settings for nianbao: polite defaults for government servers, our stages, our switches."""
 import os
 
+from crawler.browser_proxy import browser_proxy
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -123,9 +125,9 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
              "--disable-extensions", "--no-first-run", "--mute-audio"],
 }
-_BROWSER_PROXY = os.environ.get("https_proxy") or os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")
+_BROWSER_PROXY = browser_proxy()
 if _BROWSER_PROXY:
-    PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] = {"server": _BROWSER_PROXY, "bypass": os.environ.get("no_proxy", "")}
+    PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] = _BROWSER_PROXY
 PLAYWRIGHT_MAX_CONTEXTS = 1
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 REDIRECT_MAX_TIMES = 10

@@ -1,0 +1,35 @@
+"""The browser's proxy option follows the variables the plain downloader reads (crawler/browser_proxy.py)."""
+from __future__ import annotations
+
+import pytest
+
+from crawler.browser_proxy import browser_proxy
+
+CASES = [
+    pytest.param({}, None, id="no-proxy"),
+    pytest.param({"http": "http://10.0.0.2:3128", "no": "localhost,.internal"},
+                 {"server": "http://10.0.0.2:3128", "bypass": "localhost,.internal"}, id="http-proxy-and-bypass"),
+    pytest.param({"https": "http://10.0.0.3:8080"}, {"server": "http://10.0.0.3:8080", "bypass": ""},
+                 id="only-https-proxy"),
+    pytest.param({"http": "http://10.0.0.2:3128", "https": "http://10.0.0.3:8080"},
+                 {"server": "http://10.0.0.2:3128", "bypass": ""}, id="http-wins-for-http-portals"),
+    pytest.param({"http": "http://u%40lab:p%3Aw@10.0.0.2:3128"},
+                 {"server": "http://10.0.0.2:3128", "bypass": "", "username": "u@lab", "password": "p:w"},
+                 id="credentials-moved-out-of-url"),
+    pytest.param({"http": "10.0.0.2:3128"}, {"server": "http://10.0.0.2:3128", "bypass": ""}, id="bare-host-port"),
+    pytest.param({"http": "socks5://10.0.0.4:1080"}, {"server": "socks5://10.0.0.4:1080", "bypass": ""},
+                 id="socks-kept"),
+]
+
+
+@pytest.mark.parametrize("proxies, expected", CASES)
+def test_browser_proxy_option(proxies, expected):
+    assert browser_proxy(proxies) == expected
+
+
+def test_upper_case_variables_count_too(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://10.0.0.3:8080")
+    monkeypatch.setenv("NO_PROXY", "example.invalid")
+    assert browser_proxy() == {"server": "http://10.0.0.3:8080", "bypass": "example.invalid"}

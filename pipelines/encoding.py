@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,7 +93,7 @@ class Decoded:
     source: str              # one of crawler.items.ENCODING_SOURCES
     header_charset: str | None
     meta_charset: str | None
-    detected: str | None
+    detected: str | None     # chardet's guess; None when one plausible declaration settled it (not consulted)
     replacements: int        # U+FFFD count in text
 
     def detail(self) -> dict:
@@ -215,6 +216,25 @@ def detect_encoding(body: bytes) -> str | None:
     return resolve_label(label) if label else None
 
 
+class LazyGuess:
+    """detect_encoding(probe), run on first call only: a single plausible declaration needs no detector (~1 ms)."""
+
+    def __init__(self, probe: bytes):
+        self.probe = probe
+        self.asked = False
+        self.guess: str | None = None
+
+    def __call__(self) -> str | None:
+        if not self.asked:
+            self.guess, self.asked = detect_encoding(self.probe), True
+        return self.guess
+
+    @property
+    def on_record(self) -> str | None:
+        """The guess if the detector was consulted; None when the declaration settled it."""
+        return self.guess if self.asked else None
+
+
 def decode_trial(body: bytes, encoding: str) -> Trial:
     """Decode with replacement characters and measure how Chinese the result looks."""
     text = to_unicode(body, encoding)
@@ -253,7 +273,7 @@ def declared_codecs(header: str | None, meta: str | None) -> list[tuple[str, str
 
 
 def choose_encoding(probe: bytes, header: str | None, meta: str | None,
-                    detected: str | None) -> tuple[Trial, str]:
+                    detected: Callable[[], str | None]) -> tuple[Trial, str]:
     """The trial to keep and its source.
 
     1. valid UTF-8 that reads as Chinese (whatever is declared); 2. the header, then the meta, if plausible
@@ -274,10 +294,12 @@ def choose_encoding(probe: bytes, header: str | None, meta: str | None,
     if utf8 and trial("utf-8").non_ascii >= MIN_UTF8_EVIDENCE and trial("utf-8").cjk_share >= MIN_CJK_SHARE:
         return trial("utf-8"), next((s for c, s in declared if c == "utf-8"), "detected")
     plausible = [(c, s) for c, s in declared if is_plausible(trial(c))]
-    if plausible:  # header and meta may disagree and both decode: the detector breaks the tie
-        codec, source = next(((c, s) for c, s in plausible if c == detected), plausible[0])
+    if len(plausible) == 1:
+        return trial(plausible[0][0]), plausible[0][1]
+    if plausible:  # header and meta disagree and both decode: the detector breaks the tie
+        codec, source = next(((c, s) for c, s in plausible if c == detected()), plausible[0])
         return trial(codec), source
-    undeclared = (["utf-8"] if utf8 else []) + ([detected] if detected else [])
+    undeclared = (["utf-8"] if utf8 else []) + ([detected()] if detected() else [])
     for codec in undeclared:
         if is_plausible(trial(codec), min_evidence=1):
             return trial(codec), "detected"
@@ -297,10 +319,12 @@ def decode_page(body: bytes, content_type: str | None) -> Decoded:
     if not body or sniff_binary(body):
         return Decoded("", "", "fallback", header, meta, None, 0)
     probe = body[:PROBE_BYTES]
-    detected = detect_encoding(probe)
-    chosen, source = choose_encoding(probe, header, meta, detected)
+    guess = LazyGuess(probe)
+    if header and meta and header != meta:
+        guess()   # the page contradicts itself: the detector's view goes on record whichever declaration wins
+    chosen, source = choose_encoding(probe, header, meta, guess)
     text = chosen.text if len(body) <= PROBE_BYTES else to_unicode(body, chosen.encoding)
-    return Decoded(text, chosen.encoding, source, header, meta, detected, text.count("\ufffd"))
+    return Decoded(text, chosen.encoding, source, header, meta, guess.on_record, text.count("\ufffd"))
 
 
 def is_undecodable(decoded: Decoded) -> bool:

@@ -256,6 +256,16 @@ def test_detail_records_every_decision():
                                 "used": "gb18030", "replacements": 0}
 
 
+def test_detector_is_not_consulted_when_the_one_declaration_reads_well():
+    decoded = decode_page(page(REPORT, META_GB2312).encode("gbk"), "text/html; charset=gbk")
+    assert (decoded.encoding, decoded.source, decoded.detected) == ("gb18030", "header", None)
+
+
+def test_detector_is_consulted_when_nothing_declared_reads_well():
+    decoded = decode_page(page(REPORT).encode("gbk"), "text/html; charset=iso-8859-1")
+    assert decoded.detected == "gb18030"
+
+
 def test_stored_text_is_not_normalised():
     text = "一、总体情况\u3000（一）主动公开，全角标点！１２３"
     assert text in decode_page(page(text).encode("gbk"), None).text

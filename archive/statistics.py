@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from archive.json_columns import to_json
+from archive.rows import insert_row, insert_rows
 
 STATISTICS_TABLES = ("statistics_checks", "application_counts", "proactive_counts", "review_litigation_counts",
                      "statistics")
@@ -12,14 +13,14 @@ STATISTICS_TABLES = ("statistics_checks", "application_counts", "proactive_count
 def replace_statistics(db: Database, report_id: str, statistics: dict | None) -> None:
     """Replace the report's statistics rows; call inside the caller's `db.atomic()` (record_capture)."""
     for table in STATISTICS_TABLES:
-        db.execute(f"delete from [{table}] where report_id = ?", [report_id])
+        db.conn.execute(f"delete from [{table}] where report_id = ?", [report_id])
     if statistics is None:
         return                          # the statistics stage did not run on this page
-    db["statistics"].insert(summary_row(report_id, statistics))
-    db["statistics_checks"].insert_all(check_rows(report_id, statistics["checks"]))
-    db["application_counts"].insert_all(application_rows(report_id, statistics.get("applications")))
-    db["proactive_counts"].insert_all(proactive_rows(report_id, statistics.get("proactive") or []))
-    db["review_litigation_counts"].insert_all(review_rows(report_id, statistics.get("review_litigation")))
+    insert_row(db, "statistics", summary_row(report_id, statistics))
+    insert_rows(db, "statistics_checks", check_rows(report_id, statistics["checks"]))
+    insert_rows(db, "application_counts", application_rows(report_id, statistics.get("applications")))
+    insert_rows(db, "proactive_counts", proactive_rows(report_id, statistics.get("proactive") or []))
+    insert_rows(db, "review_litigation_counts", review_rows(report_id, statistics.get("review_litigation")))
 
 
 def summary_row(report_id: str, statistics: dict) -> dict:

@@ -6,6 +6,7 @@ import hashlib
 from sqlite_utils import Database
 
 from archive.json_columns import to_json
+from archive.rows import insert_row, upsert_row
 from archive.statistics import replace_statistics
 from crawler.items import CrawlFailure, ReportPage, utc_now
 
@@ -38,13 +39,12 @@ def record_capture(db: Database, page: ReportPage) -> str:
             last_seen=page.fetched_at,
             last_changed=page.fetched_at if changed else previous["last_changed"],
         )
-        db["reports"].upsert(row, pk="report_id")
+        upsert_row(db, "reports", row, pk="report_id")
         if changed:
-            db["versions"].insert(
-                {"report_id": report_id, "sha256": digest, "fetched_at": page.fetched_at,
-                 "text": page.text, "tables": row["tables"], "capture_id": capture_id},
-                ignore=True,  # a text seen before (A → B → A) keeps its first version row
-            )
+            insert_row(db, "versions",
+                       {"report_id": report_id, "sha256": digest, "fetched_at": page.fetched_at,
+                        "text": page.text, "tables": row["tables"], "capture_id": capture_id},
+                       conflict="OR IGNORE")  # a text seen before (A → B → A) keeps its first version row
         replace_statistics(db, report_id, page.statistics)
     return report_id
 
@@ -71,7 +71,7 @@ def record_failure(db: Database, failure: CrawlFailure) -> None:
 
 
 def insert_capture(db: Database, page: ReportPage, report_id: str | None) -> int:
-    table = db["captures"].insert({
+    return insert_row(db, "captures", {
         "url": page.url, "report_id": report_id, "status": page.status,
         "headers": to_json(page.headers), "body": page.body,
         "body_sha256": hashlib.sha256(page.body).hexdigest(), "fetched_at": page.fetched_at,
@@ -79,4 +79,3 @@ def insert_capture(db: Database, page: ReportPage, report_id: str | None) -> int
         "encoding_detail": to_json(page.encoding_detail),
         "warc_file": page.warc_file or None, "warc_offset": page.warc_offset,
     })
-    return table.last_pk

@@ -9,7 +9,6 @@ ArchivePipeline stores the rows with `record_warc_rows` in one transaction per e
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +16,7 @@ import surt
 from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.rows import insert_rows
 from archive.warc import IndexRow, PriorCapture, index_row
 
 CDXJ_TYPES = ("response", "revisit")     # pywb replays these; request records stay in the WARC
@@ -36,14 +36,13 @@ def cdx_timestamp(date: str) -> str:
 
 
 def row_dict(row: IndexRow) -> dict:
-    return {**asdict(row), "surt": surt_key(row.url)}
+    return {**vars(row), "surt": surt_key(row.url)}   # vars, not asdict: no deep copy of plain fields
 
 
 def record_warc_rows(db: Database, rows: list[IndexRow]) -> None:
     """Store the index rows of one exchange together (re-recording the same record is a no-op)."""
     with db.atomic():
-        db["warc_captures"].insert_all([row_dict(row) for row in rows], pk=("warc_file", "offset"),
-                                       replace=True)
+        insert_rows(db, "warc_captures", [row_dict(row) for row in rows], conflict="OR REPLACE")
 
 
 def last_capture(db: Database, url: str) -> PriorCapture | None:

@@ -175,6 +175,14 @@ def m011_list_pages(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_portal_indexes(db: Database) -> None:
+    # The crawl report counts each portal's reports and failures since the crawl began (archive/crawl_report.py):
+    # without these, every portal scanned both tables whole (3,000 portals × every report ever stored).
+    db["reports"].create_index(["portal", "last_seen"])
+    db["failures"].create_index(["portal", "at"])
+
+
 # New migrations go above this line, each a new named function; never edit an applied one.
 
 

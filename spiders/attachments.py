@@ -21,11 +21,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from crawler.items import Attachment, ReportPage
+from crawler.items import Attachment, ReportPage, utc_now
 from pipelines.formats.sniff import sniff_format
 from spiders.capture import lowercase_headers
 from spiders.discovery import is_annual_report
-from crawler.items import utc_now
+from spiders.platforms import node_texts
 from spiders.urls import canonical_url, in_scope, is_attachment
 
 # Files a 年报 can be (zip/rar/ofd are recorded but never stand for the report).
@@ -102,8 +102,8 @@ def report_files(links: list[tuple[str, str]], root: str) -> list[FileLink]:
 
 def text_outside_links(response) -> int:
     """Visible characters of the page that are not link text (scripts, styles and whitespace left out)."""
-    texts = response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) "
-                           "and not(ancestor::a) and not(ancestor::option)]").getall()
+    texts = node_texts(response.selector, "//body//text()[not(ancestor::script) and not(ancestor::style) "
+                                          "and not(ancestor::a) and not(ancestor::option)]")
     return sum(len(re.sub(r"\s+", "", t)) for t in texts)
 
 

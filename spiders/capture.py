@@ -6,8 +6,8 @@ import re
 
 from scrapy.http import TextResponse
 
-from crawler.items import ReportPage
-from crawler.items import utc_now
+from crawler.items import ReportPage, utc_now
+from spiders.platforms import node_texts
 
 
 def page_title(response: TextResponse) -> str:
@@ -22,7 +22,7 @@ def column_title(response: TextResponse) -> str:
 
 def content_digest(response: TextResponse) -> str:
     """sha256 of the page's visible text with all whitespace removed: equal for the same report at two URLs."""
-    text = "".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall())
+    text = "".join(node_texts(response.selector, "//body//text()[not(ancestor::script) and not(ancestor::style)]"))
     return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()
 
 

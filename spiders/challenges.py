@@ -18,6 +18,6 @@ def challenge_kind(status: int, body: bytes) -> str | None:
     """
     head = (body or b"")[:SNIFF_BYTES]
     for name, statuses, marker in CHALLENGES:
-        if status in statuses and marker.search(head) and (status != 200 or len(body) < 16 * 1024):
+        if status in statuses and (status != 200 or len(body) < 16 * 1024) and marker.search(head):
             return name
     return None

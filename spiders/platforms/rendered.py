@@ -1,6 +1,7 @@
 """Lists that exist only after JavaScript runs: recognise the empty shell so the browser renders it."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -29,7 +30,19 @@ def browser_usable(settings, logger) -> bool:
         return False
     path = settings.get("NIANBAO_CHROMIUM")
     if os.access(path, os.X_OK):
+        quiet_browser_request_log(settings)
         return True
     logger.warning("No Chromium at %s: JS-only 年报 lists will not be rendered (apt-get install chromium, "
                    "or set NIANBAO_CHROMIUM)", path)
     return False
+
+
+def quiet_browser_request_log(settings) -> None:
+    """Keep scrapy-playwright from logging each request the browser makes unless LOG_LEVEL is DEBUG.
+
+    It attaches its request/response loggers (each a round trip to Chromium for a header) whenever its
+    logger passes DEBUG, which Scrapy's root logger always does, whatever LOG_LEVEL says.
+    """
+    level = logging.getLevelName(str(settings.get("LOG_LEVEL") or "DEBUG").upper())
+    if isinstance(level, int) and level > logging.DEBUG:
+        logging.getLogger("scrapy-playwright").setLevel(logging.INFO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from spiders.platforms import Listing, ListPage
+from spiders.platforms import Listing, ListPage, linked_elements
 
 NAME = "static"
 PAGER_WORDS = re.compile(r"^(?:下一页|下页|后一页|尾页|末页|最后一页|next|last|>|»|>>)$", re.I)
@@ -16,9 +16,9 @@ def read(text: str, url: str, sel) -> Listing:
     if sel is None:
         return Listing()
     pages = []
-    for anchor in sel.xpath("//a[@href]"):
-        href = anchor.attrib["href"].strip()
-        label = "".join(anchor.xpath(".//text()").getall()).strip()
+    for anchor in linked_elements(sel, "a"):
+        href = anchor.get("href").strip()
+        label = "".join(anchor.itertext()).strip()
         if href.startswith(("javascript:", "#")):
             continue
         if PAGER_WORDS.match(label) or (label.isdigit() and NUMBERED_PAGE.search(href)):

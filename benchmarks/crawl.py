@@ -46,11 +46,11 @@ def cpu_seconds(who: int) -> float:
 def run(copies: int, conventions: list[str], overrides: dict | None = None) -> dict:
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         portals = []
-        for name in conventions:
-            expected = json.loads((PLATFORMS / name / "EXPECTED.json").read_text("utf-8"))
-            for i in range(copies):
+        expected_of = {name: json.loads((PLATFORMS / name / "EXPECTED.json").read_text("utf-8")) for name in conventions}
+        for i in range(copies):          # interleaved, as in a real portal list: conventions are not sorted
+            for name in conventions:     # (sorted, every JS-only portal started last and Chromium ran alone)
                 server = stack.enter_context(PortalServer(PLATFORMS / name / "site"))
-                portals.append((f"{name}-{i}", server, expected))
+                portals.append((f"{name}-{i}", server, expected_of[name]))
         csv = Path(tmp) / "portals.csv"
         csv.write_text("name,url\n" + "".join(f"{n},{s.url}{e['home']}\n" for n, s, e in portals), "utf-8")
         started, crawler_cpu, server_cpu = time.perf_counter(), cpu_seconds(CHILDREN), cpu_seconds(SELF)

@@ -77,7 +77,9 @@ class ReportsSpider(ListingRequests, FileRequests, FailureReplies, scrapy.Spider
         elif listing.needs_browser and not meta.get("playwright") and self.render_js:
             tally.rendered += 1
             self.crawler.stats.inc_value("nianbao/discovery/rendered")
-            yield self.follow(response.url, meta, playwright=True)
+            # As urgent as a report: at the default priority renders queued behind every report of every portal
+            # and Chromium, two pages at a time, ran alone at the end (a third of benchmarks/crawl.py's wall time).
+            yield self.follow(response.url, meta, playwright=True, nianbao_priority=10)
             return
         yield from self.next_requests(response, listing, is_report)
 

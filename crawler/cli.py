@@ -42,7 +42,8 @@ def crawl(db_path, portals_file, start_urls):
     """
     from crawler.run import run_crawl
 
-    run_crawl(default_db(db_path), start_urls=start_urls, portals=portals_file)
+    if not run_crawl(default_db(db_path), start_urls=start_urls, portals=portals_file):
+        sys.exit(1)   # the log names the spider and the portals; the failures table says why
 
 
 @main.command()
@@ -57,7 +58,8 @@ def refresh(db_path, portals_file, start_urls):
     """
     from crawler.run import run_crawl
 
-    run_crawl(default_db(db_path), start_urls=start_urls, portals=portals_file, refresh="1")
+    if not run_crawl(default_db(db_path), start_urls=start_urls, portals=portals_file, refresh="1"):
+        sys.exit(1)
 
 
 @main.command()

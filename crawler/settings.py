@@ -4,6 +4,7 @@ import os
 from crawler.browser_proxy import browser_proxy
 
 BOT_NAME = "nianbao"
+COMMANDS_MODULE = "crawler.commands"   # `scrapy crawl` exits 1 when the crawl found no report
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import scrapy
 from scrapy.http import TextResponse
 
+from crawler.commands.crawl import FOUND_NOTHING
 from crawler.portals import BUNDLED_PORTALS, load_portals, portals_from_urls
 from spiders.attachments import pointer_file, report_files, text_outside_links
 from spiders.capture import content_digest, page_title, report_page
@@ -103,5 +104,7 @@ class ReportsSpider(ListingRequests, FileRequests, FailureReplies, scrapy.Spider
 
     def closed(self, reason):
         if not self.crawler.stats.get_value("nianbao/discovery/report_page", 0):
+            if not self.settings.get("NIANBAO_REDIS_URL"):   # a cluster worker may find nothing its peers did not
+                self.crawler.stats.set_value(FOUND_NOTHING, 1)   # `scrapy crawl` / `nianbao crawl` then exit 1
             self.logger.error("The %s spider found no report on %d portals (%s); see the failures table",
                               self.name, len(self.portal_list), reason)

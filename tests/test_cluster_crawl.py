@@ -93,7 +93,9 @@ def start_worker(redis: RedisServer, workdir: Path, name: str, **settings) -> su
     for key, value in {**WORKER_SETTINGS, **settings}.items():
         command += ["-s", f"{key}={value}"]
     log = open(workdir / f"{name}.log", "w")
-    return subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = Path(log.name)
+    return process
 
 
 def start_writer(redis: RedisServer, db: Path, log_name: str = "writer.log", idle: float = 4,
@@ -101,7 +103,9 @@ def start_writer(redis: RedisServer, db: Path, log_name: str = "writer.log", idl
     command = [sys.executable, "-m", "crawler", "writer", "--redis", redis.url, "--db", str(db),
                "--idle-seconds", str(idle), "--batch", str(batch)]
     log = open(db.parent / log_name, "w")
-    return subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=REPO, env=child_env(), stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = Path(log.name)
+    return process
 
 
 def enqueue(redis: RedisServer, url: str) -> None:
@@ -112,7 +116,13 @@ def enqueue(redis: RedisServer, url: str) -> None:
 def wait_all(processes, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     for process in processes:
-        assert process.wait(timeout=max(1, deadline - time.monotonic())) == 0
+        status = process.wait(timeout=max(1, deadline - time.monotonic()))
+        assert status == 0, f"exit {status}; log tail:\n{log_tail(process)}"
+
+
+def log_tail(process: subprocess.Popen, lines: int = 40) -> str:
+    log = getattr(process, "log_path", None)
+    return "".join(log.read_text("utf-8", "replace").splitlines(True)[-lines:]) if log else ""
 
 
 def wait_until(condition, timeout: float = 30) -> None:

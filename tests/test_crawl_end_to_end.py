@@ -87,7 +87,8 @@ def test_recrawl_updates_rows_instead_of_duplicating(portal, expected, tmp_path)
 def test_loopback_targets_are_refused_by_default(portal, tmp_path):
     db_path = tmp_path / "refused.db"
     result = run_scrapy_crawl(db_path, {"start_urls": portal.url + "/index.html"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    # Nothing found is a failed crawl (exit 1) that names the spider; the refusals are recorded.
+    assert result.returncode == 1 and "The reports spider found no report" in result.stderr, result.stderr[-3000:]
     db = open_archive(db_path)
     assert db["reports"].count == 0
     assert {row["reason"] for row in db.query("select reason from failures")} == {"private_address"}

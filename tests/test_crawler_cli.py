@@ -92,3 +92,12 @@ def test_demo_serves_the_sample_portal_and_reports_what_it_archived(tmp_path, ex
     assert f"reports: {len(expected['reports'])}" in result.stdout
     for report in expected["reports"]:
         assert report["title"] in result.stdout
+
+
+def test_crawl_that_finds_no_report_exits_1(tmp_path):
+    # A loopback portal is refused in a public crawl: nothing found, so the command fails and says which spider.
+    db_path = tmp_path / "empty.db"
+    result = subprocess.run([sys.executable, "-m", "crawler", "crawl", "--start-urls", "http://127.0.0.1:9/",
+                             "--db", str(db_path)], capture_output=True, text=True, timeout=180, cwd=REPO)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "The reports spider found no report on 1 portals" in result.stderr

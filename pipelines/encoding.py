@@ -299,7 +299,8 @@ def choose_encoding(probe: bytes, header: str | None, meta: str | None,
     if plausible:  # header and meta disagree and both decode: the detector breaks the tie
         codec, source = next(((c, s) for c, s in plausible if c == detected()), plausible[0])
         return trial(codec), source
-    undeclared = (["utf-8"] if utf8 else []) + ([detected()] if detected() else [])
+    guess = detected()
+    undeclared = (["utf-8"] if utf8 else []) + ([guess] if guess else [])
     for codec in undeclared:
         if is_plausible(trial(codec), min_evidence=1):
             return trial(codec), "detected"

@@ -24,10 +24,10 @@ from sqlite_utils import Database
 
 from archive.refresh import (KnownReport, ListPageVisit, RememberedList, conditional_headers, known_reports,
                              remembered_lists, stored_since, walk_due)
-from crawler.items import RefreshCheck, ReportPage
+from crawler.items import RefreshCheck, ReportPage, utc_now
 from spiders.capture import column_title, lowercase_headers
+from spiders.platforms import node_texts
 from spiders.resume import killed_job_started_at
-from crawler.items import utc_now
 from spiders.urls import canonical_url, portal_origin
 
 logger = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ def is_report_output(entry, url: str) -> bool:
 def anchor_urls(response) -> set[str]:
     """Canonical URLs of (at most MAX_ANCHORS) anchors of an HTML page; none for other bodies."""
     try:
-        hrefs = response.xpath("//a/@href").getall()[:MAX_ANCHORS]
+        hrefs = node_texts(response.selector, "//a/@href")[:MAX_ANCHORS]
     except (AttributeError, ValueError):          # not text, or not markup
         return set()
     return {canonical_url(response.urljoin(href)) for href in hrefs if href.strip()}

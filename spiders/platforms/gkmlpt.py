@@ -25,10 +25,11 @@ def with_page(url: str, page: int, sid: str = "") -> str:
 
 def read(text: str, url: str, sel=None) -> Listing:
     """Page 1 of every list API the page's script names."""
-    if "/gkmlpt/api/" not in (text or ""):   # a substring test is ~100× cheaper than API_URL over every quote
+    text = text or ""
+    if "/gkmlpt/api/" not in text:   # a substring test is ~100× cheaper than API_URL over every quote
         return Listing()
-    sid = m[1] if (m := SITE_ID.search(text or "")) else ""
-    apis = dict.fromkeys(urljoin(url, api) for api in API_URL.findall(text or ""))
+    sid = m[1] if (m := SITE_ID.search(text)) else ""
+    apis = dict.fromkeys(urljoin(url, api) for api in API_URL.findall(text))
     return Listing(pages=[ListPage(with_page(api, 1, sid), NAME) for api in apis])
 
 

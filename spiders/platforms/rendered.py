@@ -6,6 +6,7 @@ import os
 import re
 
 from spiders.discovery import REPORT_COLUMN, is_annual_report
+from spiders.platforms import node_texts
 
 NAME = "rendered"
 # Client-side templates (avalon ms-*, Vue, Angular, Alpine) and list scripts that write the items.
@@ -17,10 +18,10 @@ def needs_browser(text: str, sel, links: list[tuple[str, str]]) -> bool:
     """A 年报 column page whose HTML lists no report but whose script would build the list."""
     if sel is None or any(is_annual_report(title) for _, title in links):
         return False
-    title = " ".join(sel.xpath("//title/text() | //meta[@name='ColumnName']/@content").getall())
+    title = " ".join(node_texts(sel, "//title/text() | //meta[@name='ColumnName']/@content"))
     if not REPORT_COLUMN.search(re.sub(r"\s+", "", title)) or is_annual_report(title):
         return False
-    scripts = " ".join(sel.xpath("//script[not(@src)]/text()").getall())
+    scripts = " ".join(node_texts(sel, "//script[not(@src)]/text()"))
     return bool(TEMPLATE.search(text or "") or WRITES_LIST.search(scripts))
 
 

@@ -11,13 +11,14 @@ import pytest
 from archive.crawl_report import format_crawl_report, latest_crawl_report
 from archive.schema import open_archive
 from crawler.portal_server import PortalServer
+from crawler.settings import default_chromium
 from tests.conftest import run_scrapy_crawl
 
 PLATFORMS = Path(__file__).parent / "pages" / "platforms"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = default_chromium()
 HAS_CHROMIUM = shutil.which(CHROMIUM) is not None
 CONVENTIONS = ["static", "trs", "hanweb", "gkmlpt", "rendered", "search"]
-NEEDS_CHROMIUM = pytest.mark.skipif(not HAS_CHROMIUM, reason=f"{CHROMIUM} is absent (apt-get install chromium)")
+NEEDS_CHROMIUM = pytest.mark.skipif(not HAS_CHROMIUM, reason=f"{CHROMIUM} is absent (apt-get install chromium-headless-shell)")
 
 
 def params():

@@ -11,6 +11,7 @@ import pytest
 
 from archive.schema import open_archive
 from crawler.portal_server import PortalServer
+from crawler.settings import default_chromium
 from tests.conftest import run_scrapy_crawl
 from tests.forward_proxy import ForwardProxy
 
@@ -20,7 +21,7 @@ COUNTY_A, DEPARTMENT, COUNTY_B = "www.county-a.invalid", "jtj.county-a.invalid",
 LOOK_ALIKES = ("county-a.invalid.evil.invalid", "evilcounty-a.invalid")   # start / end like county-a's domain
 RENDERED = Path(__file__).parent / "pages" / "platforms" / "rendered"
 COUNTY_R = "www.county-r.invalid"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = default_chromium()
 
 
 def crawl_through_proxy(tmp_path: Path, roots: dict[str, Path], portals: list[tuple[str, str]],
@@ -87,7 +88,7 @@ def test_a_listed_host_is_still_out_of_scope_for_other_portals(both_counties):
     assert not set(proxy.seen_hosts) & set(LOOK_ALIKES)
 
 
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is absent (apt-get install chromium)")
+@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is absent (apt-get install chromium-headless-shell)")
 # Chromium on Linux also reads http_proxy from its environment; only an institutional proxy's user:password
 # (which Chromium drops: ERR_INVALID_AUTH_CREDENTIALS) needs PLAYWRIGHT_LAUNCH_OPTIONS["proxy"] to get through.
 @pytest.mark.parametrize("credentials", ["", "nianbao:s3cret"], ids=["open", "with-credentials"])

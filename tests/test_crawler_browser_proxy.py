@@ -1,9 +1,12 @@
-"""The browser's proxy option follows the variables the plain downloader reads (crawler/browser_proxy.py)."""
+"""The browser's launch: its proxy follows the downloader's variables, its binary is the lightest installed."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from crawler.browser_proxy import browser_proxy
+from crawler.settings import default_chromium
 
 CASES = [
     pytest.param({}, None, id="no-proxy"),
@@ -33,3 +36,24 @@ def test_upper_case_variables_count_too(monkeypatch):
     monkeypatch.setenv("HTTPS_PROXY", "http://10.0.0.3:8080")
     monkeypatch.setenv("NO_PROXY", "example.invalid")
     assert browser_proxy() == {"server": "http://10.0.0.3:8080", "bypass": "example.invalid"}
+
+
+def executable(path: Path) -> str:
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+def test_the_headless_shell_is_the_default_browser_where_both_are_installed(tmp_path):
+    shell, full = executable(tmp_path / "chromium-headless-shell"), executable(tmp_path / "chromium")
+    assert default_chromium((shell, full)) == shell
+
+
+def test_full_chromium_is_used_when_the_headless_shell_is_absent(tmp_path):
+    full = executable(tmp_path / "chromium")
+    assert default_chromium((str(tmp_path / "chromium-headless-shell"), full)) == full
+
+
+def test_with_no_browser_installed_the_lightest_is_named_for_the_warning(tmp_path):
+    shell, full = str(tmp_path / "chromium-headless-shell"), str(tmp_path / "chromium")
+    assert default_chromium((shell, full)) == shell

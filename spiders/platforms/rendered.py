@@ -33,8 +33,8 @@ def browser_usable(settings, logger) -> bool:
     if os.access(path, os.X_OK):
         quiet_browser_request_log(settings)
         return True
-    logger.warning("No Chromium at %s: JS-only 年报 lists will not be rendered (apt-get install chromium, "
-                   "or set NIANBAO_CHROMIUM)", path)
+    logger.warning("No Chromium at %s: JS-only 年报 lists will not be rendered (apt-get install "
+                   "chromium-headless-shell, or set NIANBAO_CHROMIUM)", path)
     return False
 
 

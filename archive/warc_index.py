@@ -9,6 +9,7 @@ ArchivePipeline stores the rows with `record_warc_rows` in one transaction per e
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Iterator
 
@@ -47,17 +48,21 @@ def record_warc_rows(db: Database, rows: list[IndexRow]) -> None:
 
 def last_capture(db: Database, url: str) -> PriorCapture | None:
     """The newest archived 200 response (or revisit of one) of `url`, for revisit records."""
-    if "warc_captures" not in db.table_names():
-        return None
-    row = next(db.query(
-        "select digest, date, record_id, refers_to, record_type from warc_captures "
-        "where url = ? and status = 200 and record_type in ('response', 'revisit') and digest != '' "
-        "order by date desc limit 1", [url]), None)
+    try:   # asked once per exchange: one indexed query, no schema lookup first
+        row = db.conn.execute(
+            "select digest, date, record_id, refers_to, record_type from warc_captures "
+            "where url = ? and status = 200 and record_type in ('response', 'revisit') and digest != '' "
+            "order by date desc limit 1", [url]).fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):      # an archive from before WARC recording
+            return None
+        raise
     if row is None:
         return None
-    # A revisit points at the original; so should a later revisit.
-    record_id = row["refers_to"] if row["record_type"] == "revisit" and row["refers_to"] else row["record_id"]
-    return PriorCapture(digest=row["digest"], date=row["date"], record_id=record_id)
+    digest, date, record_id, refers_to, record_type = row
+    if record_type == "revisit" and refers_to:   # a revisit points at the original; so should a later revisit
+        record_id = refers_to
+    return PriorCapture(digest=digest, date=date, record_id=record_id)
 
 
 def warc_location(db: Database, url: str, fetched_at: str) -> dict | None:

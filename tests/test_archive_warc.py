@@ -4,11 +4,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import base64
+import sqlite3
 
 import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from sqlite_utils import Database
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.schema import open_archive
@@ -154,6 +156,22 @@ def test_last_capture_prefers_the_newest_200(files, tmp_path):
     rows = files.write_exchange(exchange(), prior=None)
     record_warc_rows(db, rows)
     assert last_capture(db, URL) == PriorCapture(payload_digest(PAGE), rows[-1].date, rows[-1].record_id)
+
+
+def test_last_capture_of_a_revisit_points_at_the_original(files, tmp_path):
+    db = open_archive(tmp_path / "a.db")
+    first = files.write_exchange(exchange(), prior=None)
+    record_warc_rows(db, first)
+    again = files.write_exchange(exchange(), prior=last_capture(db, URL))
+    record_warc_rows(db, again)
+    assert again[-1].record_type == "revisit"
+    assert last_capture(db, URL).record_id == first[-1].record_id
+
+
+def test_an_archive_older_than_warc_recording_has_no_last_capture(tmp_path):
+    db = Database(sqlite3.connect(tmp_path / "old.db"))
+    db["reports"].insert({"url": URL})
+    assert last_capture(db, URL) is None
 
 
 @pytest.mark.parametrize("cut", [1, 10, 100, 250], ids=lambda n: f"cut-{n}-bytes")

@@ -147,6 +147,9 @@ PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
 ROBOTSTXT_OBEY = True
+# No code-execution consoles in a crawler run on shared servers: telnet, nor Scrapy 2.19's HTTP remote control
+# (on by default: a localhost port taking Python code, its token in a job file under the user's home).
+REMOTE_CONTROL_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 USER_AGENT = (
     "Mozilla/5.0 (compatible; nianbao/0.1; +" + NIANBAO_CONTACT_URL + ") "

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from archive.schema import open_archive  # noqa: E402
 from crawler.portal_server import PortalServer  # noqa: E402
-from crawler.settings import default_chromium  # noqa: E402
+from crawler.settings import NIANBAO_CHROMIUM  # noqa: E402
 from tests.conftest import run_scrapy_crawl  # noqa: E402
 
 PLATFORMS = REPO / "tests" / "pages" / "platforms"
@@ -93,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     overrides = dict(pair.split("=", 1) for pair in args.set)
     conventions = ["static", "trs", "hanweb", "gkmlpt"]
-    if not args.no_browser and shutil.which(default_chromium()):
+    if not args.no_browser and shutil.which(NIANBAO_CHROMIUM):
         conventions.append("rendered")
     print(json.dumps(median_run([run(args.copies, conventions, overrides) for _ in range(args.repeat)]),
                      ensure_ascii=False, indent=1))

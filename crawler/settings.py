@@ -1,15 +1,8 @@
 """Scrapy settings for nianbao: polite defaults for government servers, our stages, our switches."""
 import os
 
+from crawler.browser import default_chromium
 from crawler.browser_proxy import browser_proxy
-
-CHROMIUM_BINARIES = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")   # Debian's, lightest first
-
-
-def default_chromium(candidates=CHROMIUM_BINARIES) -> str:
-    """The first Chromium installed (rendered.browser_usable warns, naming the path, when there is none)."""
-    return next((path for path in candidates if os.access(path, os.X_OK)), candidates[0])
-
 
 BOT_NAME = "nianbao"
 COMMANDS_MODULE = "crawler.commands"   # `scrapy crawl` exits 1 when the crawl found no report
@@ -70,7 +63,7 @@ NIANBAO_REFRESH_WALK_EVERY = 5
 
 # --- Scrapy, grouped like its defaults ----------------------------------------------------------
 # Does nothing unless NIANBAO_REDIS_URL is set; then swaps in the Redis scheduler, limiter and item pipeline.
-ADDONS = {"crawler.cluster.ClusterAddon": 0}
+ADDONS = {"crawler.cluster.ClusterAddon": 0, "crawler.browser.BrowserAddon": 0}
 # Proxies come from the standard http_proxy/https_proxy/no_proxy environment variables
 # (HttpProxyMiddleware); with a proxy, host names are resolved by the proxy, not locally.
 AUTOTHROTTLE_ENABLED = True

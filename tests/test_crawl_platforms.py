@@ -11,11 +11,11 @@ import pytest
 from archive.crawl_report import format_crawl_report, latest_crawl_report
 from archive.schema import open_archive
 from crawler.portal_server import PortalServer
-from crawler.settings import default_chromium
+from crawler.settings import NIANBAO_CHROMIUM
 from tests.conftest import run_scrapy_crawl
 
 PLATFORMS = Path(__file__).parent / "pages" / "platforms"
-CHROMIUM = default_chromium()
+CHROMIUM = NIANBAO_CHROMIUM
 HAS_CHROMIUM = shutil.which(CHROMIUM) is not None
 CONVENTIONS = ["static", "trs", "hanweb", "gkmlpt", "rendered", "search"]
 NEEDS_CHROMIUM = pytest.mark.skipif(not HAS_CHROMIUM, reason=f"{CHROMIUM} is absent (apt-get install chromium-headless-shell)")

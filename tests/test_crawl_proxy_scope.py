@@ -11,7 +11,7 @@ import pytest
 
 from archive.schema import open_archive
 from crawler.portal_server import PortalServer
-from crawler.settings import default_chromium
+from crawler.settings import NIANBAO_CHROMIUM
 from tests.conftest import run_scrapy_crawl
 from tests.forward_proxy import ForwardProxy
 
@@ -21,7 +21,7 @@ COUNTY_A, DEPARTMENT, COUNTY_B = "www.county-a.invalid", "jtj.county-a.invalid",
 LOOK_ALIKES = ("county-a.invalid.evil.invalid", "evilcounty-a.invalid")   # start / end like county-a's domain
 RENDERED = Path(__file__).parent / "pages" / "platforms" / "rendered"
 COUNTY_R = "www.county-r.invalid"
-CHROMIUM = default_chromium()
+CHROMIUM = NIANBAO_CHROMIUM
 
 
 def crawl_through_proxy(tmp_path: Path, roots: dict[str, Path], portals: list[tuple[str, str]],

@@ -1,12 +1,13 @@
-"""The browser's launch: its proxy follows the downloader's variables, its binary is the lightest installed."""
+"""The browser's launch: its proxy follows the downloader's variables, its binary the one named or lightest."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from scrapy.utils.project import get_project_settings
 
 from crawler.browser_proxy import browser_proxy
-from crawler.settings import default_chromium
+from crawler.browser import BrowserAddon, default_chromium
 
 CASES = [
     pytest.param({}, None, id="no-proxy"),
@@ -57,3 +58,13 @@ def test_full_chromium_is_used_when_the_headless_shell_is_absent(tmp_path):
 def test_with_no_browser_installed_the_lightest_is_named_for_the_warning(tmp_path):
     shell, full = str(tmp_path / "chromium-headless-shell"), str(tmp_path / "chromium")
     assert default_chromium((shell, full)) == shell
+
+
+def test_chromium_set_on_the_command_line_is_the_one_launched(tmp_path):
+    settings = get_project_settings()
+    chosen = executable(tmp_path / "chrome")
+    settings.set("NIANBAO_CHROMIUM", chosen, priority="cmdline")
+    BrowserAddon().update_settings(settings)
+    options = settings.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
+    assert options["executable_path"] == chosen
+    assert "--no-sandbox" in options["args"]        # the other launch options are kept
